@@ -1,0 +1,75 @@
+"""Secure online hate crime reporting service."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``test_config`` replaces the file and environment layers."""
+    from . import access, cli, config, db, errors, fragments, security
+    from .admin import invitation as invitation_link
+    from .admin import views as admin
+    from .auth import sessions as staff_sessions
+    from .auth import views as auth
+    from .journey import views as journey
+    from .review import views as review
+
+    # The instance folder holds secrets and the SQLite file; a deployment may put it elsewhere.
+    instance_path = os.environ.get("REPORTING_INSTANCE_PATH") or str(ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load_config(app, test_config)
+
+    # Our templates first, then the GOV.UK macro packages under their own prefixes.
+    app.jinja_loader = ChoiceLoader(
+        [  # type: ignore[assignment]
+            FileSystemLoader(str(ROOT / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    fragments.init_app(app)
+    app.jinja_env.globals["current_staff"] = access.current_staff
+    app.jinja_env.globals["session_idle_seconds"] = int(staff_sessions.IDLE.total_seconds())
+    app.context_processor(lambda: {"endpoints": app.view_functions})
+
+    db.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    app.register_blueprint(journey.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(auth.account_bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(invitation_link.bp)
+    app.register_blueprint(review.bp)
+    security.limit_endpoint(app, "journey.check", app.config["RATELIMIT_SUBMIT"])
+    # Per network (the app-wide budget) and per account, whoever is guessing.
+    security.limit_endpoint(
+        app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=auth.account_key
+    )
+    return app

@@ -1,0 +1,67 @@
+"""Default deny: every endpoint is closed unless its blueprint says who may enter.
+
+Public blueprints are an explicit allow-list (``allow_public``); every other blueprint
+declares its roles in one place (``require_roles``). An endpoint of a blueprint that did
+neither answers 403, so a forgotten declaration fails closed.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from .auth import sessions
+from .db import get_session
+
+ROLES = ("admin", "officer", "analyst", "centre")
+_PUBLIC_BLUEPRINTS: set[str] = set()
+_ROLE_BLUEPRINTS: dict[str, frozenset[str]] = {}
+PUBLIC_ENDPOINTS = {"static"}
+
+
+def allow_public(bp: Blueprint) -> None:
+    """Open every endpoint of ``bp`` to anyone, signed in or not."""
+    _PUBLIC_BLUEPRINTS.add(bp.name)
+
+
+def require_roles(bp: Blueprint, *roles: str) -> None:
+    """Let only signed-in users with one of ``roles`` into ``bp``."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown}")
+    _ROLE_BLUEPRINTS[bp.name] = frozenset(roles)
+
+
+def staff_cookie_name() -> str:
+    return "dev-staff" if current_app.config["DEV_HTTP"] else "__Host-staff"
+
+
+def current_staff() -> sessions.CurrentStaff | None:
+    """The signed-in user of this request, loaded once."""
+    if "staff" not in g:
+        cookie = sessions.SessionCookie.parse(request.cookies.get(staff_cookie_name()))
+        g.staff = sessions.load_session(get_session(), cookie)
+    return g.staff  # type: ignore[no-any-return]
+
+
+def _check_access() -> Response | None:
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # no route matched: the 404/405 handler answers
+    if endpoint in PUBLIC_ENDPOINTS or request.blueprint in _PUBLIC_BLUEPRINTS:
+        return None
+    roles = _ROLE_BLUEPRINTS.get(request.blueprint or "")
+    if roles is None:
+        abort(403)
+    staff = current_staff()
+    if staff is None:
+        # Nothing half-done: a POST from an expired session is dropped, not replayed.
+        target = (request.full_path.rstrip("?") or "/") if request.method == "GET" else None
+        return redirect(url_for("auth.sign_in", next=target) if target else url_for("auth.sign_in"))
+    if staff.user.role not in roles:
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check_access)

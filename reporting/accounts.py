@@ -1,0 +1,337 @@
+"""Accounts: creating a user with a key pair and an authenticator secret."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import audit, crypto, keys
+from .auth import sessions
+from .models import Grant, Invitation, StaffSession, TeamKey, User
+
+ROLES = ("admin", "officer", "analyst", "centre")
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountExists(Exception):
+    """An account with that email address already exists."""
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    user: User
+    private_key: bytes
+    totp_secret_base32: str
+
+
+def private_key_context(user_id: int) -> bytes:
+    return f"user:{user_id}:private-key:v1".encode()
+
+
+def totp_context(user_id: int) -> bytes:
+    return f"user:{user_id}:totp-secret:v1".encode()
+
+
+def totp_storage_key(secret_key: str) -> bytes:
+    """Key for TOTP secrets at rest, from the instance secret (not from the database)."""
+    (key,) = crypto.hkdf_split(secret_key.encode(), b"totp-secret-storage-v1")
+    return key
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_account(
+    db: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    password_kdf: crypto.Argon2Params,
+    secret_key: str,
+    today: dt.date,
+    totp_secret: bytes | None = None,
+) -> NewAccount:
+    """Create a user who can sign in: password hash, key pair, authenticator secret."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    email = normalise_email(email)
+    if db.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountExists(email)
+    totp_secret = totp_secret or secrets.token_bytes(20)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        created_on=today,
+        failed_sign_ins=0,
+        locked=False,
+        disabled=False,
+    )
+    db.add(user)
+    db.flush()
+    private_key = set_credentials(
+        user,
+        password=password,
+        password_kdf=password_kdf,
+        secret_key=secret_key,
+        totp_secret=totp_secret,
+    )
+    return NewAccount(user, private_key, base64.b32encode(totp_secret).decode())
+
+
+def set_credentials(
+    user: User,
+    *,
+    password: str,
+    password_kdf: crypto.Argon2Params,
+    secret_key: str,
+    totp_secret: bytes,
+) -> bytes:
+    """Give a flushed ``user`` a password, a fresh key pair and an authenticator secret.
+
+    The private key is stored only under a key derived from the password, so a copy of the
+    database opens nothing without it. Returns the new private key.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    pair = crypto.generate_keypair()
+    salt = secrets.token_bytes(16)
+    password_key = crypto.derive_key_from_password(password, salt, password_kdf)
+    user.password_hash = crypto.hash_password(password, password_kdf)
+    user.public_key = pair.public_key
+    user.key_salt = salt
+    user.private_key_encrypted = crypto.encrypt(
+        password_key, pair.private_key, context=private_key_context(user.id), key_id=pair.key_id
+    )
+    user.totp_secret_encrypted = crypto.encrypt(
+        totp_storage_key(secret_key), totp_secret, context=totp_context(user.id)
+    )
+    return pair.private_key
+
+
+# --- Administration: what the admin area does to other people's accounts -------------------------
+
+
+class OwnAccount(Exception):
+    """An admin tried to change their own role, sign-in or access: another admin must."""
+
+
+class LastAdmin(Exception):
+    """The change would leave no active administrator."""
+
+
+class LastKeyHolder(Exception):
+    """Revoking would leave an active team key that nobody can use (only the recovery code)."""
+
+
+def account_status(user: User) -> str:
+    """One of "disabled", "locked", "invited" (no password yet) or "active"."""
+    if user.disabled:
+        return "disabled"
+    if user.locked:
+        return "locked"
+    if user.password_hash is None:
+        return "invited"
+    return "active"
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    user: User
+    status: str
+    can_open_reports: bool  # holds a grant for an active team key
+    session_count: int  # live sessions
+    invitation_expires_at: dt.datetime | None  # of a pending invitation, if any
+
+
+def account_summaries(
+    db: Session, now: dt.datetime, user_id: int | None = None
+) -> list[AccountSummary]:
+    """Every account (or one) with its status, access and sessions, in four queries."""
+    users_query = select(User).order_by(User.name, User.email)
+    grants_query = (
+        select(Grant.user_id).join(TeamKey, Grant.team_key_id == TeamKey.id).where(TeamKey.active)
+    )
+    sessions_query = (
+        select(StaffSession.user_id, func.count())
+        .where(StaffSession.expires_at > now, StaffSession.last_seen_at > now - sessions.IDLE)
+        .group_by(StaffSession.user_id)
+    )
+    invitations_query = (
+        select(Invitation.user_id, func.max(Invitation.expires_at))
+        .where(Invitation.used.is_(False), Invitation.expires_at > now)
+        .group_by(Invitation.user_id)
+    )
+    if user_id is not None:
+        users_query = users_query.where(User.id == user_id)
+        grants_query = grants_query.where(Grant.user_id == user_id)
+        sessions_query = sessions_query.where(StaffSession.user_id == user_id)
+        invitations_query = invitations_query.where(Invitation.user_id == user_id)
+    holders = set(db.scalars(grants_query))
+    session_counts = {uid: count for uid, count in db.execute(sessions_query)}
+    invitations = {uid: expires for uid, expires in db.execute(invitations_query)}
+    return [
+        AccountSummary(
+            user=user,
+            status=account_status(user),
+            can_open_reports=user.id in holders,
+            session_count=session_counts.get(user.id, 0),
+            invitation_expires_at=invitations.get(user.id),
+        )
+        for user in db.scalars(users_query)
+    ]
+
+
+def _not_self(user: User, actor: User) -> None:
+    if user.id == actor.id:
+        raise OwnAccount
+
+
+def _keep_an_active_admin(db: Session, user: User) -> None:
+    """Refuse a change that takes ``user`` out of the active admins if they are the last."""
+    if user.role != "admin" or account_status(user) != "active":
+        return
+    others = db.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            User.role == "admin",
+            User.id != user.id,
+            User.disabled.is_(False),
+            User.locked.is_(False),
+            User.password_hash.is_not(None),
+        )
+    )
+    if not others:
+        raise LastAdmin
+
+
+def _keep_a_key_holder(db: Session, user: User) -> None:
+    """Refuse to take the last usable grant of an active team key away."""
+    held = set(
+        db.scalars(
+            select(Grant.team_key_id)
+            .join(TeamKey, Grant.team_key_id == TeamKey.id)
+            .where(Grant.user_id == user.id, TeamKey.active)
+        )
+    )
+    for team_key_id in held:
+        other_holders = db.scalar(
+            select(func.count())
+            .select_from(Grant)
+            .join(User, Grant.user_id == User.id)
+            .where(
+                Grant.team_key_id == team_key_id,
+                Grant.user_id != user.id,
+                User.disabled.is_(False),
+            )
+        )
+        if not other_holders:
+            raise LastKeyHolder
+
+
+def _subject(user: User) -> str:
+    return f"user:{user.id}"
+
+
+def change_role(db: Session, user: User, role: str, *, actor: User) -> bool:
+    """Give ``user`` a new role; an analyst or centre loses any grant. False if unchanged."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    _not_self(user, actor)
+    if role == user.role:
+        return False
+    if role != "admin":
+        _keep_an_active_admin(db, user)
+    if role not in keys.GRANTABLE_ROLES:
+        _keep_a_key_holder(db, user)
+    old_role, user.role = user.role, role
+    removed: list[str] = []
+    if role not in keys.GRANTABLE_ROLES:
+        removed = keys.revoke_grants(db, user.id)
+        if removed:
+            sessions.end_all_sessions(db, user.id)
+    audit.record(
+        db,
+        "role-changed",
+        actor_id=actor.id,
+        subject=_subject(user),
+        old_role=old_role,
+        new_role=role,
+        grants_removed=removed,
+    )
+    return True
+
+
+def disable(db: Session, user: User, *, actor: User) -> None:
+    """Stop ``user`` signing in and end their sessions; grants stay for re-enabling."""
+    _not_self(user, actor)
+    if user.disabled:
+        return
+    _keep_an_active_admin(db, user)
+    user.disabled = True
+    sessions.end_all_sessions(db, user.id)
+    audit.record(db, "account-disabled", actor_id=actor.id, subject=_subject(user))
+
+
+def enable(db: Session, user: User, *, actor: User) -> None:
+    if not user.disabled:
+        return
+    user.disabled = False
+    audit.record(db, "account-enabled", actor_id=actor.id, subject=_subject(user))
+
+
+def unlock(db: Session, user: User, *, actor: User) -> None:
+    """Clear a lock after too many failed sign-ins, and the count that caused it."""
+    was_locked, failures = user.locked, user.failed_sign_ins
+    if not was_locked and not failures:
+        return
+    user.locked = False
+    user.failed_sign_ins = 0
+    audit.record(
+        db,
+        "account-unlocked",
+        actor_id=actor.id,
+        subject=_subject(user),
+        was_locked=was_locked,
+        failures=failures,
+    )
+
+
+def end_sessions(db: Session, user: User, *, actor: User) -> None:
+    # An admin ends their own sessions from their account page ("sign out everywhere").
+    _not_self(user, actor)
+    sessions.end_all_sessions(db, user.id)
+    audit.record(db, "sessions-ended", actor_id=actor.id, subject=_subject(user))
+
+
+def grant_access(
+    db: Session, user: User, *, actor: User, held: dict[str, bytes], today: dt.date
+) -> list[str]:
+    """Seal the team keys ``actor`` holds to ``user``; return the key ids newly granted."""
+    if user.disabled:
+        raise keys.CannotHoldTeamKey("the account is disabled")
+    granted = keys.grant_held_team_keys(db, user=user, held=held, today=today)
+    if granted:
+        audit.record(db, "granted", actor_id=actor.id, subject=_subject(user), keys=granted)
+    return granted
+
+
+def revoke_access(db: Session, user: User, *, actor: User) -> list[str]:
+    """Delete the user's grants and end their sessions, so no copy of a key stays with them."""
+    _not_self(user, actor)
+    _keep_a_key_holder(db, user)
+    removed = keys.revoke_grants(db, user.id)
+    sessions.end_all_sessions(db, user.id)
+    audit.record(db, "revoked", actor_id=actor.id, subject=_subject(user), keys=removed)
+    return removed

@@ -1,0 +1,1 @@
+"""The administrator area (accounts, invitations, grants, audit log) and invitation links."""

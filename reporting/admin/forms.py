@@ -1,0 +1,124 @@
+"""Forms of the admin area and of the invitation page; every field has a length limit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
+from wtforms import RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..auth.forms import NewPasswordForm
+
+MAX_EMAIL = 254
+MAX_NAME = 120
+# Deliberately loose: one @, something either side, a dot in the domain. The person it
+# reaches is checked by the invitation itself, not by a pattern.
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+ROLE_CHOICES = [
+    ("officer", "Reviewing officer"),
+    ("admin", "Administrator"),
+    ("analyst", "Analyst"),
+    ("centre", "Reporting centre"),
+]
+ROLE_HINTS = {
+    "officer": "Reads, triages and replies to reports, once granted the team key.",
+    "admin": "Manages accounts and access, reads the audit log. Can hold the team key.",
+    "analyst": "Sees statistics only. Can never open a report.",
+    "centre": "Submits reports on behalf of victims and sees the status of its own.",
+}
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def form_errors(form: FlaskForm) -> list[dict[str, str]]:
+    """Error summary items, each linking to its field (a radio group's first option)."""
+    items = []
+    for field in form:
+        if field.errors:
+            target = f"{field.id}-0" if field.type == "RadioField" else field.id
+            items.append({"text": str(field.errors[0]), "href": f"#{target}"})
+    return items
+
+
+def check_email(_form: FlaskForm, field: StringField) -> None:
+    if field.data and not _EMAIL.fullmatch(field.data):
+        raise ValidationError("Enter an email address in the correct format, like name@example.org")
+
+
+def role_field(label: str) -> RadioField:
+    return RadioField(
+        label,
+        choices=ROLE_CHOICES,
+        widget=GovRadioInput(),
+        validate_choice=True,
+        invalid_choice_message="Select a role",
+    )
+
+
+class InviteForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=MAX_NAME, message=f"Name must be {MAX_NAME} characters or fewer"),
+        ],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        description="Their work address. It is what they will sign in with.",
+        filters=[_strip],
+        validators=[
+            DataRequired("Enter the person's email address"),
+            Length(max=MAX_EMAIL, message=f"Email address must be {MAX_EMAIL} characters or fewer"),
+            check_email,
+        ],
+    )
+    role = role_field("Role")
+
+
+class RoleForm(FlaskForm):
+    role = role_field("New role")
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters: a GET form, so no CSRF token (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField(
+        "Action",
+        widget=GovSelect(),
+        choices=[("", "All actions")],
+        validate_choice=True,
+        validators=[Optional(), Length(max=40)],
+    )
+    actor = StringField(
+        "Done by (email address)",
+        widget=GovTextInput(),
+        filters=[_strip],
+        validators=[Optional(), Length(max=MAX_EMAIL, message="Email address is too long")],
+    )
+
+
+class AcceptInvitationForm(NewPasswordForm):
+    """Password, its confirmation and a code from the newly set-up authenticator, on one page."""
+
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="After adding the account, enter the 6-digit code the app shows now.",
+        validators=[
+            DataRequired("Enter the code from your authenticator app"),
+            Length(max=12, message="Enter the 6-digit code from your authenticator app"),
+        ],
+    )

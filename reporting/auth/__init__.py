@@ -1,0 +1,1 @@
+"""Staff accounts: sign-in with password and authenticator, split-key sessions."""

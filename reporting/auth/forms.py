@@ -1,0 +1,68 @@
+"""Sign-in and account forms."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+
+from ..accounts import MIN_PASSWORD_LENGTH
+from .passwords import is_common_password
+
+MAX_PASSWORD_LENGTH = 200
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        validators=[DataRequired("Enter your email address"), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your password"), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        description="The 6-digit code shown in the app now.",
+        validators=[DataRequired("Enter the code from your authenticator app"), Length(max=12)],
+    )
+
+
+def check_new_password(_form: FlaskForm, field: PasswordField) -> None:
+    value = field.data or ""
+    if len(value) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(value) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"Password must be {MAX_PASSWORD_LENGTH} characters or fewer")
+    if is_common_password(value):
+        raise ValidationError("That password is too common: choose one that is harder to guess")
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        widget=GovPasswordInput(),
+        description=f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words work well.",
+        validators=[check_new_password],
+    )
+    confirm = PasswordField(
+        "Confirm new password",
+        widget=GovPasswordInput(),
+        validators=[EqualTo("password", "Passwords do not match")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[DataRequired("Enter your current password"), Length(max=MAX_PASSWORD_LENGTH)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs CSRF protection (sign out, end sessions, ...)."""

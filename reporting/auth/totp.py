@@ -1,0 +1,40 @@
+"""Authenticator codes (RFC 6238) from ``cryptography``, with replay refused."""
+
+from __future__ import annotations
+
+import hmac
+import time
+
+from cryptography.hazmat.primitives.hashes import SHA1
+from cryptography.hazmat.primitives.twofactor.totp import TOTP
+
+STEP_SECONDS = 30
+DIGITS = 6
+
+
+def _totp(secret: bytes) -> TOTP:
+    # SHA-1 and 6 digits: what every authenticator app supports (RFC 6238's default).
+    return TOTP(secret, DIGITS, SHA1(), STEP_SECONDS, enforce_key_length=False)  # noqa: S303
+
+
+def code_at(secret: bytes, when: float) -> str:
+    return _totp(secret).generate(int(when)).decode()
+
+
+def verify(
+    secret: bytes, code: str, *, last_step: int | None, now: float | None = None
+) -> int | None:
+    """The time step the code belongs to (now ±1), or None; a step already used is refused."""
+    code = "".join(code.split())
+    if len(code) != DIGITS or not code.isdigit():
+        return None
+    now = time.time() if now is None else now
+    current = int(now) // STEP_SECONDS
+    totp = _totp(secret)
+    for step in (current - 1, current, current + 1):
+        expected = totp.generate(step * STEP_SECONDS).decode()
+        if hmac.compare_digest(expected, code):
+            if last_step is not None and step <= last_step:
+                return None  # replayed, or older than one already used
+            return step
+    return None

@@ -1,0 +1,215 @@
+"""Sign-in (public) and the signed-in user's own account pages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from .. import access, audit
+from ..db import get_session
+from . import sessions, signin
+from .forms import ChangePasswordForm, ConfirmForm, SignInForm
+from .signin import SignInFailed
+
+bp = Blueprint("auth", __name__, url_prefix="/staff")
+access.allow_public(bp)
+
+account_bp = Blueprint("account", __name__, url_prefix="/staff/account")
+access.require_roles(account_bp, *access.ROLES)
+
+SIGN_IN_ERROR = "The email address, password or code is not right, or the account is locked"
+
+
+def account_key() -> str:
+    """Rate-limit key for sign-in attempts on one account, whoever makes them."""
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    secret = current_app.extensions["reporting.network_key"]
+    return "account:" + hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site that a GET route serves: never an open redirect.
+
+    The raw string is not enough: urlsplit (inside redirect) drops tabs and newlines, so
+    "/\t/evil.example" would become "//evil.example".
+    """
+    fallback = url_for("account.home")
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) or "\\" in target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    try:
+        current_app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:
+        return fallback
+    return target
+
+
+def _set_staff_cookie(response: Response, cookie: sessions.SessionCookie) -> None:
+    response.set_cookie(
+        access.staff_cookie_name(),
+        cookie.value(),
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _clear_staff_cookie(response: Response) -> None:
+    response.delete_cookie(
+        access.staff_cookie_name(),
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Response:
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            signed_in = signin.sign_in(
+                db,
+                email=form.email.data,
+                password=form.password.data,
+                code=form.code.data,
+                password_kdf=current_app.config["PASSWORD_KDF"],
+                secret_key=current_app.config["SECRET_KEY"],
+            )
+        except SignInFailed:
+            error = SIGN_IN_ERROR
+        else:
+            cookie = sessions.create_session(db, signed_in.user, signed_in.team_keys)
+            db.commit()
+            # A new session id and a new CSRF secret: nothing from before sign-in carries over.
+            session.clear()
+            response = redirect(_safe_next(request.args.get("next")))
+            _set_staff_cookie(response, cookie)
+            return response
+    status = 400 if request.method == "POST" else 200
+    if error:
+        form.password.data = ""
+        form.code.data = ""
+    errors = (
+        [{"text": error, "href": "#email"}]
+        if error
+        else [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
+    )
+    return make_response(
+        render_template(
+            "auth/sign_in.html", form=form, errors=errors, title="Sign in", show_exit=False
+        ),
+        status,
+    )
+
+
+@account_bp.get("/")
+def home() -> str:
+    staff = access.current_staff()
+    db = get_session()
+    return render_template(
+        "auth/account.html",
+        staff=staff,
+        form=ConfirmForm(),
+        session_count=sessions.active_session_count(db, staff.user.id),
+        title="Your account",
+        show_exit=False,
+    )
+
+
+@account_bp.post("/sign-out")
+def sign_out() -> Response:
+    form = ConfirmForm()
+    staff = access.current_staff()
+    if form.validate_on_submit():
+        db = get_session()
+        sessions.end_session(db, staff.session_id)
+        audit.record(db, "signed-out", actor_id=staff.user.id, subject=f"user:{staff.user.id}")
+        db.commit()
+    session.clear()
+    response = redirect(url_for("auth.signed_out"))
+    _clear_staff_cookie(response)
+    return response
+
+
+@account_bp.post("/sign-out-everywhere")
+def sign_out_everywhere() -> Response:
+    form = ConfirmForm()
+    staff = access.current_staff()
+    if form.validate_on_submit():
+        db = get_session()
+        sessions.end_all_sessions(db, staff.user.id)
+        audit.record(
+            db, "signed-out-everywhere", actor_id=staff.user.id, subject=f"user:{staff.user.id}"
+        )
+        db.commit()
+    session.clear()
+    response = redirect(url_for("auth.signed_out"))
+    _clear_staff_cookie(response)
+    return response
+
+
+@bp.get("/signed-out")
+def signed_out() -> str:
+    return render_template("auth/signed_out.html", title="You have signed out", show_exit=False)
+
+
+@account_bp.route("/password", methods=["GET", "POST"])
+def password() -> Response:
+    staff = access.current_staff()
+    form = ChangePasswordForm()
+    errors = []
+    if form.validate_on_submit():
+        db = get_session()
+        try:
+            signin.change_password(
+                db,
+                staff.user,
+                current=form.current.data,
+                new=form.password.data,
+                password_kdf=current_app.config["PASSWORD_KDF"],
+            )
+        except SignInFailed:
+            form.current.errors = ["Your current password is not right"]
+        else:
+            # Other sessions were opened with the old password: end them; keep this one.
+            sessions.end_all_sessions(db, staff.user.id)
+            new_cookie = sessions.create_session(db, staff.user, staff.team_keys)
+            db.commit()
+            flash("Your password has been changed. Other sessions have been signed out.")
+            response = redirect(url_for("account.home"))
+            _set_staff_cookie(response, new_cookie)
+            return response
+    errors = [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
+    status = 400 if errors else 200
+    return make_response(
+        render_template(
+            "auth/password.html",
+            form=form,
+            errors=errors,
+            title="Change your password",
+            show_exit=False,
+        ),
+        status,
+    )

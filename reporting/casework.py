@@ -1,0 +1,544 @@
+"""Officers' casework: the review list, triage (status, assignment) and internal notes.
+
+The list and its counts read clear columns only (ARCHITECTURE.md §3): an officer without a key
+can triage nothing sealed, but a list page never decrypts anything either. Notes are encrypted
+under the report's data key, so they are exactly as readable as the report itself.
+
+Every function takes the database session and leaves committing to the caller, so a change and
+its audit entry land together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from . import audit, crypto
+from .models import Note, Report, ReportStrand, User
+from .reports import REFERENCE_ALPHABET
+
+STATUSES: list[tuple[str, str]] = [
+    ("new", "New"),
+    ("in-review", "In review"),
+    ("referred", "Referred"),
+    ("closed", "Closed"),
+]
+STATUS_LABELS = dict(STATUSES)
+
+# Where a report may go next. Nothing goes back to "new": it means no officer has looked yet.
+# A new report may be closed straight away (a duplicate, or withdrawn before anyone reviewed it),
+# but is only referred on after someone has reviewed it. A referral that comes back, and a
+# closed report that needs more work, both return to "in review".
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "new": ("in-review", "closed"),
+    "in-review": ("referred", "closed"),
+    "referred": ("in-review", "closed"),
+    "closed": ("in-review",),
+}
+
+# Kept in clear (a code, never free text) so statistics can count outcomes without a key.
+CLOSE_REASONS: list[tuple[str, str]] = [
+    ("referred-police", "Referred to the police"),
+    ("referred-support", "Referred to a support service"),
+    ("no-further-action", "No further action"),
+    ("duplicate", "Duplicate of another report"),
+    ("resolved", "Resolved"),
+    ("withdrawn", "Withdrawn by the reporter"),
+]
+CLOSE_REASON_LABELS = dict(CLOSE_REASONS)
+
+# Officers' words for the clear reporter_type column (the journey asks it in the reporter's).
+REPORTER_TYPES: list[tuple[str, str]] = [
+    ("victim", "Victim"),
+    ("witness", "Witness"),
+    ("someone-else", "Someone they know"),
+    ("centre", "Reporting centre"),
+]
+REPORTER_TYPE_LABELS = dict(REPORTER_TYPES)
+
+# Roles that may be assigned reports (and may open the review workspace).
+CASEWORK_ROLES = ("officer", "admin")
+PAGE_SIZE = 25
+# Counts per status stop at this: a count reads at most COUNT_CAP + 1 reports, however many
+# match, and one above COUNT_CAP means "more than COUNT_CAP" (shown as "1,000+").
+COUNT_CAP = 1_000
+NOTE_MAX = 5_000
+
+_REFERENCE = re.compile(rf"HC-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}")
+
+
+class CaseworkError(Exception):
+    """A casework action was refused."""
+
+
+class ReportNotFound(CaseworkError):
+    """No report has that reference (or it is not a reference at all)."""
+
+
+class UnknownStatus(CaseworkError):
+    """The status is not one of STATUSES."""
+
+
+class InvalidTransition(CaseworkError):
+    """The report cannot go from its status to the one asked for."""
+
+    def __init__(self, current: str, requested: str) -> None:
+        super().__init__(f"{current} -> {requested}")
+        self.current = current
+        self.requested = requested
+
+
+class CloseReasonRequired(CaseworkError):
+    """Closing a report needs a reason from CLOSE_REASONS."""
+
+
+class StatusChangedMeanwhile(CaseworkError):
+    """Someone else changed the status since the officer last saw it."""
+
+
+class NotAssignable(CaseworkError):
+    """The user does not exist, is disabled or is not an officer or admin."""
+
+
+class InvalidNote(CaseworkError):
+    """The note is empty or longer than NOTE_MAX characters."""
+
+
+class PageOutOfRange(CaseworkError):
+    """The page asked for is past the last page (``pages`` None: how many is not counted)."""
+
+    def __init__(self, page: int, pages: int | None) -> None:
+        super().__init__(f"page {page} of {pages}")
+        self.page = page
+        self.pages = pages
+
+
+# --- Finding and opening one report ----------------------------------------------------------
+
+
+def normalise_reference(text: str) -> str | None:
+    """The reference in canonical form, or None if ``text`` cannot be one."""
+    if not isinstance(text, str) or len(text) > 32:
+        return None
+    reference = text.strip().upper()
+    return reference if _REFERENCE.fullmatch(reference) else None
+
+
+def find_report(db: Session, reference: str) -> Report:
+    """The report with this reference; ReportNotFound whether it is unknown or malformed."""
+    canonical = normalise_reference(reference)
+    report = db.scalar(select(Report).where(Report.reference == canonical)) if canonical else None
+    if report is None:
+        raise ReportNotFound
+    return report
+
+
+def record_read(db: Session, report: Report, *, actor_id: int) -> None:
+    """Audit that an officer saw a report's decrypted contents."""
+    audit.record(db, "report-read", actor_id=actor_id, subject=f"report:{report.reference}")
+
+
+# --- Triage ----------------------------------------------------------------------------------
+
+
+def allowed_next(status: str) -> tuple[str, ...]:
+    return TRANSITIONS.get(status, ())
+
+
+def change_status(
+    db: Session,
+    report: Report,
+    new_status: str,
+    *,
+    actor_id: int,
+    today: dt.date,
+    reason: str | None = None,
+    expected: str | None = None,
+) -> None:
+    """Move the report to ``new_status``; closing needs a reason, reopening clears it.
+
+    ``expected`` is the status the officer saw: if someone else changed it since, the change
+    is refused rather than applied on top of a decision the officer never saw.
+    """
+    if new_status not in STATUS_LABELS:
+        raise UnknownStatus(new_status)
+    current, old_reason = report.status, report.closed_reason
+    if expected is not None and expected != current:
+        raise StatusChangedMeanwhile
+    if new_status not in allowed_next(current):
+        raise InvalidTransition(current, new_status)
+    if new_status == "closed":
+        if reason not in CLOSE_REASON_LABELS:
+            raise CloseReasonRequired
+    else:
+        reason = None
+    # Conditional on the status read above: of two officers acting at once, one wins.
+    result = db.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.status == current)
+        .values(status=new_status, closed_reason=reason, status_changed_on=today)
+        .execution_options(synchronize_session="fetch")
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise StatusChangedMeanwhile
+    audit.record(
+        db,
+        "status-changed",
+        actor_id=actor_id,
+        subject=f"report:{report.reference}",
+        old=current,
+        new=new_status,
+        old_reason=old_reason,
+        reason=reason,
+    )
+
+
+def assignable_users(db: Session) -> list[tuple[int, str]]:
+    """Officers and admins who can be given a report: (id, name), by name."""
+    rows = db.execute(
+        select(User.id, User.name)
+        .where(User.role.in_(CASEWORK_ROLES), User.disabled.is_(False))
+        .order_by(User.name, User.id)
+    )
+    return [(user_id, name) for user_id, name in rows]
+
+
+def assign(db: Session, report: Report, user_id: int | None, *, actor_id: int) -> bool:
+    """Give the report to ``user_id`` (None: nobody); False if nothing changed."""
+    old = report.assigned_to_id
+    if old == user_id:
+        return False
+    if user_id is not None:
+        user = db.get(User, user_id)
+        if user is None or user.disabled or user.role not in CASEWORK_ROLES:
+            raise NotAssignable(user_id)
+    report.assigned_to_id = user_id
+    audit.record(
+        db,
+        "assigned",
+        actor_id=actor_id,
+        subject=f"report:{report.reference}",
+        old=old,
+        new=user_id,
+    )
+    return True
+
+
+# --- Notes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: str
+    author: str | None
+    created_at: dt.datetime
+    # None when the note did not open (altered, or moved from another report).
+    text: str | None
+
+
+def note_context(report_id: str, note_id: str) -> bytes:
+    """Associated data binding a note's ciphertext to its row and report."""
+    return f"report:{report_id}:note:{note_id}:v1".encode()
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def add_note(
+    db: Session,
+    report: Report,
+    text: str,
+    *,
+    data_key: bytes,
+    author_id: int,
+    now: dt.datetime | None = None,
+) -> Note:
+    """Encrypt and store an officer's note; the audit entry names the note, never its text."""
+    text = text.strip() if isinstance(text, str) else ""
+    if not text or len(text) > NOTE_MAX:
+        raise InvalidNote
+    note_id = secrets.token_hex(16)
+    note = Note(
+        id=note_id,
+        report_id=report.id,
+        author_id=author_id,
+        created_at=now or _utcnow(),
+        body=crypto.encrypt(data_key, text.encode(), context=note_context(report.id, note_id)),
+    )
+    db.add(note)
+    audit.record(
+        db, "note-added", actor_id=author_id, subject=f"report:{report.reference}", note=note_id
+    )
+    return note
+
+
+def read_notes(db: Session, report: Report, data_key: bytes) -> list[NoteView]:
+    """The report's notes, oldest first, decrypted."""
+    rows = db.execute(
+        select(Note, User.name)
+        .outerjoin(User, Note.author_id == User.id)
+        .where(Note.report_id == report.id)
+        .order_by(Note.created_at, Note.id)
+    )
+    notes = []
+    for note, author in rows:
+        try:
+            text: str | None = crypto.decrypt(
+                data_key, note.body, context=note_context(report.id, note.id)
+            ).decode()
+        except crypto.DecryptionError:
+            text = None
+        notes.append(NoteView(note.id, author, note.created_at, text))
+    return notes
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What the review list is narrowed to; None means "any"."""
+
+    status: str | None = None
+    strand: str | None = None
+    district: str | None = None
+    reporter_type: str | None = None
+    assigned_to: int | None = None
+    unassigned: bool = False
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    oldest_first: bool = False
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: str
+    reference: str
+    received_on: dt.date
+    status: str
+    district: str | None
+    reporter_type: str
+    assigned_to: str | None
+    strands: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    rows: list[ListRow]
+    # Reports per status for every filter except status (all statuses present, maybe 0); a
+    # count above COUNT_CAP means "more than COUNT_CAP" (see is_capped).
+    counts: dict[str, int]
+    # The reports listed; when not exact, a lower bound (the total is more than this).
+    total: int
+    total_exact: bool
+    page: int
+    # None when the total is not exact: the list then pages with Previous and Next only.
+    pages: int | None
+    page_size: int
+    has_next: bool
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.page_size + len(self.rows)
+
+
+def is_capped(count: int) -> bool:
+    """True if a count from status_counts stopped at the cap (there are more than COUNT_CAP)."""
+    return count > COUNT_CAP
+
+
+def _total(counts: dict[str, int], status: str | None) -> tuple[int, bool]:
+    """The reports the list shows: (count, exact); inexact counts are a lower bound."""
+    shown = [counts[status]] if status else list(counts.values())
+    exact = not any(is_capped(count) for count in shown)
+    return sum(min(count, COUNT_CAP) for count in shown), exact
+
+
+def _filtered(query: Select[Any], filters: ListFilters, *, with_status: bool) -> Select[Any]:
+    """``query`` over reports narrowed by ``filters`` (clear columns only)."""
+    conditions: list[ColumnElement[bool]] = []
+    if with_status and filters.status:
+        conditions.append(Report.status == filters.status)
+    if filters.district:
+        conditions.append(Report.district == filters.district)
+    if filters.reporter_type:
+        conditions.append(Report.reporter_type == filters.reporter_type)
+    if filters.unassigned:
+        conditions.append(Report.assigned_to_id.is_(None))
+    elif filters.assigned_to is not None:
+        conditions.append(Report.assigned_to_id == filters.assigned_to)
+    if filters.received_from:
+        conditions.append(Report.received_on >= filters.received_from)
+    if filters.received_to:
+        conditions.append(Report.received_on <= filters.received_to)
+    if filters.strand:
+        # A join, not IN/EXISTS: (report_id, strand) is the primary key, so it adds at most one
+        # row per report, and the planner may start from either side: from the strand index
+        # when the strand is rare, from the reports when another filter is narrower.
+        query = query.join(
+            ReportStrand,
+            (ReportStrand.report_id == Report.id) & (ReportStrand.strand == filters.strand),
+        )
+    return query.where(*conditions)
+
+
+def status_counts_query(filters: ListFilters) -> CompoundSelect:
+    """One statement: per status, a count of at most COUNT_CAP + 1 matching reports."""
+    parts = []
+    for code in STATUS_LABELS:
+        # An inline constant (the codes are ours): PostgreSQL cannot type a bound one here.
+        assert re.fullmatch(r"[a-z-]+", code), code
+        capped = (
+            _filtered(select(literal_column("1")).select_from(Report), filters, with_status=False)
+            .where(Report.status == code)
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        parts.append(
+            select(
+                literal_column(f"'{code}'").label("status"), func.count().label("n")
+            ).select_from(capped)
+        )
+    return union_all(*parts)
+
+
+def status_counts(db: Session, filters: ListFilters) -> dict[str, int]:
+    """Reports per status under every filter but status, each counted up to COUNT_CAP + 1.
+
+    However many reports match, no count reads more than COUNT_CAP + 1 of them; a count above
+    COUNT_CAP means only "more than COUNT_CAP".
+    """
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    for status, count in db.execute(status_counts_query(filters)):
+        counts[status] = count
+    return counts
+
+
+def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
+    # Received date first (indexed); the reference breaks ties so every page is stable.
+    oldest_first = filters.oldest_first != reverse
+    date = Report.received_on.asc() if oldest_first else Report.received_on.desc()
+    reference = Report.reference.desc() if reverse else Report.reference.asc()
+    return [date, reference]
+
+
+def page_query(filters: ListFilters, *, offset: int, limit: int, reverse: bool) -> Select[Any]:
+    # A deferred join: the inner query sorts and skips narrow rows (date, reference, id) only;
+    # the rest (in SQLite, assigned_to_id sits after the ciphertexts in the row) and the
+    # officer's name are read for the page's own rows and no others.
+    order = _order(filters, reverse=reverse)
+    page_ids = (
+        _filtered(select(Report.id), filters, with_status=True)
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return (
+        select(
+            Report.id,
+            Report.reference,
+            Report.received_on,
+            Report.status,
+            Report.district,
+            Report.reporter_type,
+            User.name,
+        )
+        .outerjoin(User, Report.assigned_to_id == User.id)
+        .where(Report.id.in_(page_ids))
+        .order_by(*order)
+    )
+
+
+def list_reports(
+    db: Session, filters: ListFilters, *, page: int = 1, page_size: int = PAGE_SIZE
+) -> ReportPage:
+    """One page of the review list, with counts per status: three statements whatever the size.
+
+    Clear columns only. When the total is exact (no count reached COUNT_CAP), deep pages use
+    OFFSET, but never deeper than half the result: a page in the back half is read from the
+    other end of the same index in reverse, so the last page costs what the first does. When
+    it is not, the page is read forward with OFFSET, one row more than it shows to know
+    whether there is a next page, and only an empty page is out of range.
+    """
+    if page < 1:
+        raise PageOutOfRange(page, 1)
+    counts = status_counts(db, filters)
+    total, exact = _total(counts, filters.status)
+    offset = (page - 1) * page_size
+    pages: int | None = None
+    if exact:
+        pages = max(1, math.ceil(total / page_size))
+        if page > pages:
+            raise PageOutOfRange(page, pages)
+        size = max(0, min(page_size, total - offset))
+        from_end = total - offset - size
+        reverse = from_end < offset
+        query = page_query(
+            filters, offset=from_end if reverse else offset, limit=size, reverse=reverse
+        )
+        found = list(db.execute(query)) if size else []
+        if reverse:
+            found.reverse()
+        has_next = page < pages
+    else:
+        query = page_query(filters, offset=offset, limit=page_size + 1, reverse=False)
+        found = list(db.execute(query))
+        has_next = len(found) > page_size
+        found = found[:page_size]
+        if not found and page > 1:
+            raise PageOutOfRange(page, None)
+    strands: dict[str, list[str]] = {row.id: [] for row in found}
+    if found:
+        for report_id, strand in db.execute(
+            select(ReportStrand.report_id, ReportStrand.strand)
+            .where(ReportStrand.report_id.in_(list(strands)))
+            .order_by(ReportStrand.report_id, ReportStrand.strand)
+        ):
+            strands[report_id].append(strand)
+    rows = [
+        ListRow(
+            id=row.id,
+            reference=row.reference,
+            received_on=row.received_on,
+            status=row.status,
+            district=row.district,
+            reporter_type=row.reporter_type,
+            assigned_to=row.name,
+            strands=tuple(strands[row.id]),
+        )
+        for row in found
+    ]
+    return ReportPage(rows, counts, total, exact, page, pages, page_size, has_next)
+
+
+def page_numbers(page: int, pages: int, *, around: int = 1) -> Sequence[int | None]:
+    """Page numbers to link, None for a gap: 1 … 4 5 6 … 40."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers

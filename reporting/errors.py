@@ -1,0 +1,63 @@
+"""Error pages: every failure a person can cause gets a page that says what to do next."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Sorry, there is a problem with what was sent",
+    403: "You cannot see this page",
+    404: "Page not found",
+    405: "Page not found",
+    410: "This page has gone",
+    413: "What you sent is too long",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def _render(code: int, description: str | None = None):  # type: ignore[no-untyped-def]
+    return render_template(
+        "errors/error.html", code=code, title=TITLES.get(code, TITLES[400]), description=description
+    ), code
+
+
+def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    code = error.code or 500
+    description = (
+        error.description
+        if code in (400, 503)
+        and error.description
+        and (not error.description.startswith("The browser (or proxy)"))
+        else None
+    )
+    return _render(code, description)
+
+
+def handle_csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
+    return render_template("errors/csrf.html", title="Your page timed out"), 400
+
+
+def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    # The path and the stack only: an exception's message can quote what someone typed, and
+    # the query string or the client's address must never reach a log (ARCHITECTURE.md §3).
+    stack = "".join(traceback.format_tb(error.__traceback__))
+    log.error(
+        "unhandled %s on %s %s\n%s", type(error).__name__, request.method, request.path, stack
+    )
+    return _render(500)
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(InternalServerError, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

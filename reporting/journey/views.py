@@ -1,0 +1,345 @@
+"""The public reporting journey: start, one question a page, check, send, confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response as BaseResponse
+
+from .. import access, drafts, reports
+from ..config import receipt_pepper
+from ..db import get_session
+from ..keys import NoTeamKey
+from . import forms
+from .questions import (
+    PAGES,
+    PAGES_BY_SLUG,
+    Page,
+    clean_answers,
+    first_unanswered,
+    page_after,
+    page_before,
+    summary_rows,
+)
+
+bp = Blueprint("journey", __name__)
+access.allow_public(bp)
+
+
+def _config() -> dict[str, Any]:
+    return current_app.config  # type: ignore[return-value]
+
+
+def _cookie() -> drafts.DraftCookie | None:
+    return drafts.DraftCookie.parse(request.cookies.get(_config()["DRAFT_COOKIE_NAME"]))
+
+
+def _set_draft_cookie(response: BaseResponse, cookie: drafts.DraftCookie) -> None:
+    config = _config()
+    # No Max-Age: the key goes when the browser closes, which suits a shared device.
+    response.set_cookie(
+        config["DRAFT_COOKIE_NAME"],
+        cookie.value(),
+        path="/",
+        secure=config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _forget_draft(response: BaseResponse) -> None:
+    config = _config()
+    response.delete_cookie(
+        config["DRAFT_COOKIE_NAME"],
+        path="/",
+        secure=config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+
+
+def _load_answers() -> dict[str, Any]:
+    return drafts.load_answers(get_session(), _cookie())
+
+
+def _question_url(page: Page | None, *, change: bool = False) -> str:
+    if page is None:
+        return url_for("journey.check")
+    if change:
+        return url_for("journey.question", slug=page.slug, change="1")
+    return url_for("journey.question", slug=page.slug)
+
+
+@bp.errorhandler(drafts.DraftMissing)
+def _no_draft(_error: Exception) -> BaseResponse:
+    return redirect(url_for("journey.index"))
+
+
+@bp.errorhandler(drafts.DraftExpired)
+def _draft_expired(_error: Exception) -> BaseResponse:
+    response = make_response(
+        render_template(
+            "journey/expired.html",
+            title="Your answers have been deleted",
+            minutes=_config()["DRAFT_IDLE_MINUTES"],
+            form=forms.StartForm(),
+        ),
+        410,
+    )
+    _forget_draft(response)
+    return response
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template(
+        "journey/start.html", title=_config()["SERVICE_NAME"], form=forms.StartForm()
+    )
+
+
+@bp.post("/start")
+def start() -> BaseResponse:
+    form = forms.StartForm()
+    if not form.validate() or form.honeypot_filled:
+        abort(400)
+    db = get_session()
+    drafts.delete_draft(db, _cookie())
+    cookie = drafts.start_draft(db, idle_minutes=_config()["DRAFT_IDLE_MINUTES"])
+    db.commit()
+    response = redirect(_question_url(PAGES[0]))
+    _set_draft_cookie(response, cookie)
+    return response
+
+
+def field_params(page: Page, form: forms.JourneyForm) -> dict[str, dict[str, Any]]:
+    """GOV.UK macro parameters for each field: the h1 on one-question pages, sizes, hints."""
+    params: dict[str, dict[str, Any]] = {}
+    for form_field in form.answer_fields():
+        is_group = isinstance(
+            form_field.widget, (forms.GovRadioInput, forms.GovCheckboxesInput, forms.GovDateInput)
+        )
+        size = "l" if page.single_question else "m"
+        label: dict[str, Any] = {"text": form_field.label.text}
+        if page.single_question:
+            label["isPageHeading"] = True
+        p: dict[str, Any]
+        if is_group:
+            label["classes"] = f"govuk-fieldset__legend--{size}"
+            p = {"fieldset": {"legend": label}}
+        else:
+            label["classes"] = f"govuk-label--{size if page.single_question else 's'}"
+            p = {"label": label}
+        if not form_field.description:
+            p["hint"] = None  # else an empty hint is rendered and pointed at
+        if isinstance(form_field.widget, forms.GovCharacterCount):
+            p["maxlength"] = forms.ACCOUNT_MAX
+            p["rows"] = 10
+        elif isinstance(form_field.widget, forms.GovTextArea):
+            p["rows"] = 5
+        if form_field.name == "email":
+            p.update({"type": "email", "autocomplete": "email", "spellcheck": False})
+        elif form_field.name == "phone":
+            p.update({"type": "tel", "autocomplete": "tel", "classes": "govuk-input--width-20"})
+        params[form_field.name] = p
+    return params
+
+
+def error_summary(form: forms.JourneyForm) -> list[dict[str, str]]:
+    """Error summary links; a date's link goes to its first input (not its wrapper)."""
+    items = []
+    for form_field in form.answer_fields():
+        if form_field.errors:
+            target = form_field.id
+            if isinstance(form_field, forms.ApproximateDate):
+                target = f"{form_field.id}-day"
+            items.append({"text": str(form_field.errors[0]), "href": f"#{target}"})
+    return items
+
+
+def render_question(
+    page: Page,
+    form: forms.JourneyForm,
+    answers: dict[str, Any],
+    *,
+    changing: bool,
+    status: int = 200,
+    notice: str | None = None,
+) -> Response:
+    previous = page_before(page.slug, answers)
+    back = (
+        url_for("journey.check")
+        if changing
+        else (_question_url(previous) if previous else url_for("journey.index"))
+    )
+    action = _question_url(page, change=changing)
+    html = render_template(
+        "journey/question.html",
+        page=page,
+        form=form,
+        title=page.title,
+        params=field_params(page, form),
+        errors=error_summary(form),
+        back_url=back,
+        action=action,
+        notice=notice,
+        anonymity_hint=forms.ANONYMITY_HINT,
+    )
+    return make_response(html, status)
+
+
+@bp.route("/report/<slug>", methods=["GET", "POST"])
+def question(slug: str) -> BaseResponse:
+    page = PAGES_BY_SLUG.get(slug)
+    if page is None:
+        abort(404)
+    answers = _load_answers()
+    changing = request.args.get("change") == "1"
+    if not page.applies(answers):
+        return redirect(_question_url(first_unanswered(answers)))
+    first = first_unanswered(answers)
+    if first is not None and PAGES.index(page) > PAGES.index(first):
+        # Questions are answered in order; a later page cannot be reached by its address.
+        return redirect(_question_url(first))
+
+    if request.method == "GET":
+        return render_question(page, page.make_form(_config(), answers), answers, changing=changing)
+
+    form = page.make_form(_config(), answers, request.form)
+    if form.honeypot_filled:
+        abort(400)
+    if not form.validate():
+        return render_question(page, form, answers, changing=changing, status=400)
+    if page.slug == "danger" and form.answers()["danger"] == "yes":
+        return redirect(url_for("journey.danger"))
+    answers[page.slug] = form.answers()
+    answers = clean_answers(answers)
+    db = get_session()
+    drafts.save_answers(
+        db,
+        _cookie(),
+        answers,  # type: ignore[arg-type]
+        idle_minutes=_config()["DRAFT_IDLE_MINUTES"],
+    )
+    db.commit()
+    if changing:
+        return redirect(_question_url(first_unanswered(answers)))
+    return redirect(_question_url(page_after(page.slug, answers)))
+
+
+@bp.get("/report/in-danger")
+def danger() -> str:
+    return render_template("journey/danger.html", title="Call 999 now")
+
+
+@bp.route("/report/check", methods=["GET", "POST"])
+def check() -> BaseResponse:
+    answers = _load_answers()
+    missing = first_unanswered(answers)
+    if missing is not None:
+        return redirect(_question_url(missing))
+    form = forms.SendForm()
+    if request.method == "POST":
+        if not form.validate() or form.honeypot_filled:
+            abort(400)
+        db = get_session()
+        try:
+            sent = reports.send_report(
+                db,
+                _cookie(),
+                answers,  # type: ignore[arg-type]
+                pepper=receipt_pepper(_config()),
+                receipt_kdf=_config()["RECEIPT_KDF"],
+                today=dt.date.today(),
+            )
+        except NoTeamKey:
+            abort(503, description="This service has not been set up to receive reports yet.")
+        db.commit()
+        # Rendered, not redirected: the receipt is shown once and never stored to show again.
+        response = make_response(
+            render_template(
+                "journey/confirmation.html",
+                title="Report sent",
+                reference=sent.reference,
+                receipt_groups=_receipt_groups(sent.receipt),
+            )
+        )
+        _forget_draft(response)
+        return response
+
+    def change_url(slug: str, field_id: str) -> str:
+        return url_for("journey.question", slug=slug, change="1") + f"#{field_id}"
+
+    rows = summary_rows(_config(), answers, change_url)
+    return make_response(
+        render_template(
+            "journey/check.html",
+            title="Check your answers before sending your report",
+            rows=rows,
+            form=form,
+        )
+    )
+
+
+def _receipt_groups(receipt: str) -> list[str]:
+    return [receipt[i : i + 4] for i in range(0, 16, 4)]
+
+
+@bp.get("/exit")
+def exit_page() -> BaseResponse:
+    """Delete the draft and its cookie, then leave for a neutral page."""
+    db = get_session()
+    drafts.delete_draft(db, _cookie())
+    db.commit()
+    response = redirect(_config()["EXIT_URL"])
+    _forget_draft(response)
+    response.delete_cookie(
+        _config()["SESSION_COOKIE_NAME"],
+        path="/",
+        secure=_config()["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@bp.get("/privacy")
+def privacy() -> str:
+    return render_template("journey/privacy.html", title="How we protect your information")
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(_error: CSRFError) -> BaseResponse:
+    """Keep what the person typed: show their answer again with a fresh token."""
+    page = PAGES_BY_SLUG.get((request.view_args or {}).get("slug", ""))
+    if request.endpoint == "journey.question" and page is not None:
+        try:
+            answers = _load_answers()
+        except drafts.DraftExpired as expired:
+            return _draft_expired(expired)
+        except drafts.DraftMissing:
+            answers = None
+        if answers is not None:
+            form = page.make_form(_config(), answers, request.form)
+            return render_question(
+                page,
+                form,
+                answers,
+                changing=request.args.get("change") == "1",
+                status=400,
+                notice="For your security, this page timed out. Your answer is still here: "
+                "check it and select Continue.",
+            )
+    return make_response(render_template("errors/csrf.html", title="Your page timed out"), 400)

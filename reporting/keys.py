@@ -1,0 +1,234 @@
+"""Team keys, the recovery key and grants (ARCHITECTURE.md §4).
+
+A team's private key is never stored as such: only sealed to each user granted it and to the
+recovery key, so a copy of the database opens nothing without a user's password or the
+printed recovery code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from . import crypto
+from .models import Grant, RecoveryKey, RecoverySeal, Team, TeamKey, User
+
+
+class NoTeamKey(Exception):
+    """No active team key: the instance has not been initialised."""
+
+
+@dataclass(frozen=True)
+class NewTeam:
+    team: Team
+    team_key: TeamKey
+    private_key: bytes
+    recovery_code: str
+
+
+def grant_context(user_id: int, key_id: str) -> bytes:
+    return f"grant:{user_id}:{key_id}:v1".encode()
+
+
+def recovery_context(recovery_key_id: str, key_id: str) -> bytes:
+    return f"recovery:{recovery_key_id}:{key_id}:v1".encode()
+
+
+def create_team(db: Session, *, slug: str, name: str, today: dt.date) -> NewTeam:
+    """Create a team with a fresh key pair, sealed to a fresh recovery key."""
+    pair = crypto.generate_keypair()
+    team = Team(slug=slug, name=name)
+    team_key = TeamKey(
+        team=team, key_id=pair.key_id, public_key=pair.public_key, active=True, created_on=today
+    )
+    code = crypto.generate_recovery_code()
+    recovery_pair = crypto.recovery_keypair(code)
+    recovery = RecoveryKey(
+        key_id=recovery_pair.key_id, public_key=recovery_pair.public_key, created_on=today
+    )
+    db.add_all([team, team_key, recovery])
+    db.flush()
+    db.add(
+        RecoverySeal(
+            team_key_id=team_key.id,
+            recovery_key_id=recovery.id,
+            sealed_private_key=crypto.seal(
+                recovery.public_key,
+                pair.private_key,
+                context=recovery_context(recovery.key_id, team_key.key_id),
+            ),
+        )
+    )
+    return NewTeam(team, team_key, pair.private_key, code)
+
+
+def grant_team_key(
+    db: Session, *, user: User, team_key: TeamKey, private_key: bytes, today: dt.date
+) -> Grant:
+    """Seal a team private key to a user's public key."""
+    if user.public_key is None:
+        raise ValueError("the user has not set up their account")
+    grant = Grant(
+        user_id=user.id,
+        team_key_id=team_key.id,
+        created_on=today,
+        sealed_private_key=crypto.seal(
+            user.public_key, private_key, context=grant_context(user.id, team_key.key_id)
+        ),
+    )
+    db.add(grant)
+    return grant
+
+
+def active_team_keys(db: Session) -> list[TeamKey]:
+    """Every active team key. Read with a shared lock: a rotation that is about to retire a
+    key waits for a report being sealed to it, so no report is sealed only to a dead key."""
+    keys = list(
+        db.scalars(select(TeamKey).where(TeamKey.active.is_(True)).with_for_update(read=True))
+    )
+    if not keys:
+        raise NoTeamKey
+    return keys
+
+
+def unlock_with_recovery_code(db: Session, code: str) -> dict[str, bytes]:
+    """Team private keys by key id, opened with the recovery code."""
+    pair = crypto.recovery_keypair(code)
+    recovery = db.scalar(select(RecoveryKey).where(RecoveryKey.key_id == pair.key_id))
+    if recovery is None:
+        raise crypto.InvalidRecoveryCode("that recovery code does not match this instance")
+    keys: dict[str, bytes] = {}
+    rows = db.execute(
+        select(RecoverySeal, TeamKey)
+        .join(TeamKey, RecoverySeal.team_key_id == TeamKey.id)
+        .where(RecoverySeal.recovery_key_id == recovery.id)
+    )
+    for seal, team_key in rows:
+        keys[team_key.key_id] = crypto.open_sealed(
+            pair.private_key,
+            seal.sealed_private_key,
+            context=recovery_context(recovery.key_id, team_key.key_id),
+        )
+    return keys
+
+
+class RecoveryRefused(Exception):
+    """The named account cannot be given the team keys, or the code opens none of them."""
+
+
+@dataclass(frozen=True)
+class Recovered:
+    user: User
+    granted: list[str]  # key ids
+    not_opened: list[str]  # active key ids this recovery code has no seal for
+
+
+def recover_access(db: Session, *, code: str, email: str, today: dt.date) -> Recovered:
+    """Grant an admin every active team key the recovery code opens; the caller commits.
+
+    For when everyone holding a team key has gone or forgotten their password. A grant the
+    admin already holds is sealed again to their current public key (their old key pair may be
+    the reason they are here). Nothing is written unless the code opens at least one key.
+    """
+    from . import audit
+    from .accounts import normalise_email
+
+    user = db.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or user.role != "admin":
+        raise RecoveryRefused("there is no admin with that email address")
+    if user.disabled:
+        raise RecoveryRefused("that admin account is disabled")
+    if user.public_key is None:
+        raise RecoveryRefused("that admin has not set up their account (no key pair yet)")
+    opened = unlock_with_recovery_code(db, code)
+    granted: list[str] = []
+    not_opened: list[str] = []
+    for team_key in sorted(active_team_keys(db), key=lambda k: k.id):
+        private_key = opened.get(team_key.key_id)
+        if private_key is None:
+            not_opened.append(team_key.key_id)
+            continue
+        existing = db.scalar(
+            select(Grant).where(Grant.user_id == user.id, Grant.team_key_id == team_key.id)
+        )
+        if existing is None:
+            grant_team_key(db, user=user, team_key=team_key, private_key=private_key, today=today)
+        else:
+            existing.sealed_private_key = crypto.seal(
+                user.public_key, private_key, context=grant_context(user.id, team_key.key_id)
+            )
+            existing.created_on = today
+        granted.append(team_key.key_id)
+    if not granted:
+        raise RecoveryRefused("the recovery code opens no active team key")
+    audit.record(db, "recovered", subject=f"user:{user.id}", keys=granted)
+    return Recovered(user, granted, not_opened)
+
+
+# --- Grants made and revoked by an administrator -------------------------------------------------
+
+# Analysts see statistics only and centres their own submissions: neither may ever decrypt.
+GRANTABLE_ROLES = ("admin", "officer")
+
+
+class CannotHoldTeamKey(Exception):
+    """The account's role may never open reports, or it has no key pair yet."""
+
+
+class NoTeamKeyHeld(Exception):
+    """The granting admin's session holds none of the active team keys."""
+
+
+def grant_held_team_keys(
+    db: Session, *, user: User, held: dict[str, bytes], today: dt.date
+) -> list[str]:
+    """Seal every active team key the granter holds (``held``: key id to private key) to
+    ``user``; return the key ids newly granted (empty if the user held them all already)."""
+    if user.role not in GRANTABLE_ROLES:
+        raise CannotHoldTeamKey(f"a {user.role} account can never open reports")
+    if user.public_key is None:
+        raise CannotHoldTeamKey("the account has not been set up yet")
+    active = list(db.scalars(select(TeamKey).where(TeamKey.active.is_(True))))
+    team_keys = [k for k in active if k.key_id in held]
+    if not team_keys or len(team_keys) < len(active):
+        # During a rotation two keys are active; granting only the old one would hand out a
+        # key the rotation is about to destroy. Sign in again after the rotation's first step.
+        raise NoTeamKeyHeld
+    already = set(db.scalars(select(Grant.team_key_id).where(Grant.user_id == user.id)))
+    granted = []
+    for team_key in sorted(team_keys, key=lambda k: k.id):
+        if team_key.id not in already:
+            grant_team_key(
+                db, user=user, team_key=team_key, private_key=held[team_key.key_id], today=today
+            )
+            granted.append(team_key.key_id)
+    return granted
+
+
+def revoke_grants(db: Session, user_id: int) -> list[str]:
+    """Delete every grant the user holds; return the key ids they held.
+
+    The caller must also end the user's sessions: a session holds the keys it opened.
+    """
+    rows = db.execute(
+        select(Grant.id, TeamKey.key_id)
+        .join(TeamKey, Grant.team_key_id == TeamKey.id)
+        .where(Grant.user_id == user_id)
+    ).all()
+    if rows:
+        db.execute(delete(Grant).where(Grant.id.in_([row.id for row in rows])))
+    return sorted(row.key_id for row in rows)
+
+
+def key_holders(db: Session) -> list[tuple[TeamKey, User, Grant]]:
+    """Who holds which team key, active keys first."""
+    rows = db.execute(
+        select(TeamKey, User, Grant)
+        .join(Grant, Grant.team_key_id == TeamKey.id)
+        .join(User, Grant.user_id == User.id)
+        .order_by(TeamKey.active.desc(), TeamKey.id, User.email)
+    ).all()
+    return [(row[0], row[1], row[2]) for row in rows]

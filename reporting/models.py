@@ -1,0 +1,274 @@
+"""Tables. Columns named in ARCHITECTURE.md §3 as clear are clear; everything else is bytes
+that only a key holder can open. No column holds an IP address, a user agent or a time finer
+than a day for anything a reporter did."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base
+
+
+class Team(Base):
+    """A group of readers whose shared key pair opens the reports sealed to it."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    keys: Mapped[list[TeamKey]] = relationship(back_populates="team")
+
+
+class TeamKey(Base):
+    """One generation of a team's key pair; only the public half is stored."""
+
+    __tablename__ = "team_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    team: Mapped[Team] = relationship(back_populates="keys")
+
+
+class RecoveryKey(Base):
+    """The public half of the recovery key; its private half is the printed recovery code."""
+
+    __tablename__ = "recovery_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class RecoverySeal(Base):
+    """A team private key sealed to the recovery key."""
+
+    __tablename__ = "recovery_seals"
+    __table_args__ = (UniqueConstraint("team_key_id", "recovery_key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_key_id: Mapped[int] = mapped_column(ForeignKey("team_keys.id"))
+    recovery_key_id: Mapped[int] = mapped_column(ForeignKey("recovery_keys.id"))
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class User(Base):
+    """A signed-in account: admin, officer, analyst or centre."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The private key under a key derived from the password (Argon2id, key_salt).
+    private_key_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The TOTP secret under a key derived from the instance secret.
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+    # Bumped by "sign out everywhere", a password change and an admin ending sessions.
+    sessions_revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Grant(Base):
+    """A team private key sealed to one user's public key."""
+
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("user_id", "team_key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    team_key_id: Mapped[int] = mapped_column(ForeignKey("team_keys.id"))
+    sealed_private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class StaffSession(Base):
+    """A signed-in user's session: team keys encrypted under a key only the cookie holds.
+
+    The row is found by a hash of the cookie's token, so a copy of this table can neither
+    sign anyone in nor open the keys (ARCHITECTURE.md §5).
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    team_keys: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Invitation(Base):
+    """A single-use link for a new (or re-invited) user to set a password and authenticator."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained record of who did what (never what a report says)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str | None] = mapped_column(String(80), index=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Note(Base):
+    """An officer's internal note on a report, encrypted under the report's data key."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Draft(Base):
+    """Answers so far, encrypted under a key that only the reporter's cookie holds."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    answers: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Idle expiry; the row is deleted when it passes, so nothing records when anyone reported.
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class Report(Base):
+    """A sent report: triage columns in clear, the answers sealed."""
+
+    __tablename__ = "reports"
+    # The review list: newest first, usually filtered by status.
+    __table_args__ = (
+        Index("ix_reports_status_received_on", "status", "received_on"),
+        # Counts per status under a district or reporter-type filter read the index only.
+        Index("ix_reports_district_status", "district", "status"),
+        Index("ix_reports_reporter_type_status", "reporter_type", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    reporter_type: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str | None] = mapped_column(String(40))
+    incident_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM
+    told_police: Mapped[str | None] = mapped_column(String(20))
+    share_with_police: Mapped[str | None] = mapped_column(String(20))
+    share_with_support: Mapped[str | None] = mapped_column(String(20))
+    # Every answer, as encrypted in the draft under the report's data key (never re-encrypted).
+    answers: Mapped[bytes] = mapped_column(LargeBinary)
+    # HKDF output of Argon2id(receipt, pepper): finds the report, proves nothing without the pepper.
+    receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    reporter_public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    reporter_private_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # Triage (clear): who has it, and why it was closed (a code from a fixed list).
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
+    status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+    keys: Mapped[list[ReportKey]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+    strands: Mapped[list[ReportStrand]] = relationship(cascade="all, delete-orphan")
+    incident_types: Mapped[list[ReportIncidentType]] = relationship(cascade="all, delete-orphan")
+
+
+class ReportKey(Base):
+    """The report's data key sealed to one team key."""
+
+    __tablename__ = "report_keys"
+    __table_args__ = (UniqueConstraint("report_id", "team_key_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    team_key_id: Mapped[int] = mapped_column(ForeignKey("team_keys.id"), index=True)
+    sealed_data_key: Mapped[bytes] = mapped_column(LargeBinary)
+    report: Mapped[Report] = relationship(back_populates="keys")
+    team_key: Mapped[TeamKey] = relationship()
+
+
+class ReportStrand(Base):
+    """A hate strand the reporter named (clear, for triage and statistics)."""
+
+    __tablename__ = "report_strands"
+    # Filtering by strand walks (strand, report_id) without touching the table.
+    __table_args__ = (Index("ix_report_strands_strand_report_id", "strand", "report_id"),)
+
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    strand: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class ReportIncidentType(Base):
+    """A kind of incident the reporter named (clear, for triage and statistics)."""
+
+    __tablename__ = "report_incident_types"
+
+    report_id: Mapped[str] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    incident_type: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+__all__ = [
+    "AuditEntry",
+    "Draft",
+    "Grant",
+    "Invitation",
+    "Note",
+    "RecoveryKey",
+    "RecoverySeal",
+    "Report",
+    "ReportIncidentType",
+    "ReportKey",
+    "ReportStrand",
+    "StaffSession",
+    "Team",
+    "TeamKey",
+    "User",
+]

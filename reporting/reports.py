@@ -1,0 +1,171 @@
+"""Sending a report, and opening one with a team key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import crypto
+from .drafts import DraftCookie, answers_context, take_draft
+from .keys import active_team_keys
+from .models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
+
+# No 0/O, 1/I/L: references are read aloud over the phone.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class ReportIncomplete(Exception):
+    """The draft has no answers to send."""
+
+
+@dataclass(frozen=True)
+class SentReport:
+    reference: str
+    receipt: str
+
+
+def data_key_context(report_id: str, key_id: str) -> bytes:
+    return f"report:{report_id}:data-key:{key_id}:v1".encode()
+
+
+def reporter_key_context(report_id: str) -> bytes:
+    return f"report:{report_id}:reporter-key:v1".encode()
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"HC-{chars[:4]}-{chars[4:]}"
+
+
+def send_report(
+    db: Session,
+    cookie: DraftCookie,
+    answers: dict[str, Any],
+    *,
+    pepper: bytes,
+    receipt_kdf: crypto.Argon2Params,
+    today: dt.date,
+) -> SentReport:
+    """Turn the draft into a report: seal its key to every active team key, make a receipt.
+
+    The answers stay encrypted exactly as the draft held them; only the clear triage columns
+    are copied out (ARCHITECTURE.md §3). Rows are written with Core inserts: this is the
+    hottest write in the service and the ORM's unit of work costs more than the crypto.
+    """
+    draft = take_draft(db, cookie)
+    if draft.answers is None:
+        raise ReportIncomplete
+    team_keys = active_team_keys(db)
+    receipt = crypto.generate_receipt()
+    receipt_secrets = crypto.derive_receipt_secrets(receipt, pepper, receipt_kdf)
+    reporter = crypto.generate_keypair()
+
+    def answer(slug: str, name: str) -> Any:
+        return answers.get(slug, {}).get(name)
+
+    incident_date = answer("when", "incident_date")
+    row = {
+        "id": draft.id,
+        "received_on": today,
+        "status": "new",
+        "reporter_type": answer("reporting-as", "reporter_type") or "unknown",
+        "district": answer("district", "district"),
+        "incident_month": incident_date[:7] if incident_date else None,
+        "told_police": answer("police", "told_police"),
+        "share_with_police": answer("sharing", "share_with_police"),
+        "share_with_support": answer("sharing", "share_with_support"),
+        "answers": draft.answers,
+        "receipt_lookup": receipt_secrets.lookup_id,
+        "reporter_public_key": reporter.public_key,
+        "reporter_private_key_encrypted": crypto.encrypt(
+            receipt_secrets.unlock_key,
+            reporter.private_key,
+            context=reporter_key_context(draft.id),
+            key_id=reporter.key_id,
+        ),
+    }
+    # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
+    # again on the unique constraint rather than look first on every report.
+    connection = db.connection()  # Core on the session's transaction: no ORM overhead
+    for attempt in range(5):
+        row["reference"] = new_reference()
+        try:
+            with connection.begin_nested():
+                connection.execute(insert(Report), row)
+            break
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    strands = sorted(set(answer("why", "strands") or []))
+    if strands:
+        connection.execute(
+            insert(ReportStrand), [{"report_id": draft.id, "strand": s} for s in strands]
+        )
+    types = sorted(set(answer("what-happened", "incident_types") or []))
+    if types:
+        connection.execute(
+            insert(ReportIncidentType),
+            [{"report_id": draft.id, "incident_type": t} for t in types],
+        )
+    connection.execute(
+        insert(ReportKey),
+        [
+            {
+                "report_id": draft.id,
+                "team_key_id": team_key.id,
+                "sealed_data_key": crypto.seal(
+                    team_key.public_key,
+                    cookie.data_key,
+                    context=data_key_context(draft.id, team_key.key_id),
+                ),
+            }
+            for team_key in team_keys
+        ],
+    )
+    connection.execute(delete(Draft).where(Draft.id == draft.id))
+    db.expunge(draft)
+    return SentReport(row["reference"], receipt)
+
+
+class ReportSealed(crypto.DecryptionError):
+    """None of the team keys held opens this report's data key."""
+
+
+def open_data_key(db: Session, report: Report, team_keys: Mapping[str, bytes]) -> bytes:
+    """Unwrap the report's data key with any team private key it was sealed to."""
+    if not team_keys:
+        raise ReportSealed("no team key held")
+    rows = db.execute(
+        select(ReportKey.sealed_data_key, TeamKey.key_id)
+        .join(TeamKey, ReportKey.team_key_id == TeamKey.id)
+        .where(ReportKey.report_id == report.id, TeamKey.key_id.in_(list(team_keys)))
+    )
+    for sealed, key_id in rows:
+        try:
+            return crypto.open_sealed(
+                team_keys[key_id], sealed, context=data_key_context(report.id, key_id)
+            )
+        except crypto.DecryptionError:
+            continue  # a damaged seal for one key must not hide a good one for another
+    raise ReportSealed("no key held opens this report")
+
+
+def read_answers(report: Report, data_key: bytes) -> dict[str, Any]:
+    """The report's answers, decrypted with its data key."""
+    answers: dict[str, Any] = json.loads(
+        crypto.decrypt(data_key, report.answers, context=answers_context(report.id))
+    )
+    return answers
+
+
+def open_report(db: Session, report: Report, team_keys: Mapping[str, bytes]) -> dict[str, Any]:
+    """Decrypt a report's answers with any team private key it was sealed to."""
+    return read_answers(report, open_data_key(db, report, team_keys))

@@ -1,0 +1,1 @@
+"""The officers' case review workspace (blueprint ``review``, under /staff/reports)."""

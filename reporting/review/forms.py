@@ -1,0 +1,291 @@
+"""Forms of the review workspace: list filters (GET) and the report page's actions (POST).
+
+Every value is checked against its list or pattern with a length limit; none of these fields
+carries the browser's ``required`` attribute (GOV.UK validates on the server).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovRadioInput,
+    GovSelect,
+    GovTextInput,
+)
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional, StopValidation, ValidationError
+
+from .. import casework
+
+DATE_HINT = "For example, 27/3/2025"
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+MAX_PAGE = 1_000_000
+
+
+def parse_date(text: str) -> dt.date:
+    """A day/month/year (or ISO) date as typed; ValueError saying what is wrong."""
+    text = text.strip()
+    if len(text) > 20:
+        raise ValueError("format")
+    if match := _DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = (int(part) for part in match.groups())
+    elif match := _ISO_DATE.fullmatch(text):
+        year, month, day = (int(part) for part in match.groups())
+    else:
+        raise ValueError("format")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError("real") from None
+
+
+def _required(message: str) -> Any:
+    # Not DataRequired: that also sets the `required` flag, which the GOV.UK widgets turn into
+    # a browser-side check.
+    def check(_form: FlaskForm, field: Field) -> None:
+        if not (field.data or "").strip():
+            field.errors[:] = []
+            raise StopValidation(message)
+
+    return check
+
+
+def _normalise_newlines(value: Any) -> Any:
+    # Browsers send CRLF, but count (and people see) one character per line break.
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def short_label(label: str) -> str:
+    """A choice label without its bracketed explanation, to fit a table or a select."""
+    return label.split(" (", 1)[0]
+
+
+class DateText(StringField):
+    """A date typed as day/month/year; ``date`` holds it once validated."""
+
+    widget = GovTextInput()
+    date: dt.date | None = None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        self.date = None
+        text = (self.data or "").strip()
+        if not text:
+            return
+        name = str(self.label.text)
+        try:
+            self.date = parse_date(text)
+        except ValueError as error:
+            if str(error) == "real":
+                raise StopValidation(f"{name} must be a real date") from None
+            raise StopValidation(
+                f"Enter {name.lower()} as day/month/year, like 27/3/2025"
+            ) from None
+
+
+class ListFilterForm(FlaskForm):
+    """The list's filters; they travel in the query string, so there is no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        "Status",
+        choices=[("", "Any status"), *casework.STATUSES],
+        default="",
+        widget=GovSelect(),
+        invalid_choice_message="Select a status from the list",
+    )
+    strand = SelectField(
+        "Hate strand",
+        choices=[("", "Any strand")],
+        default="",
+        widget=GovSelect(),
+        invalid_choice_message="Select a hate strand from the list",
+    )
+    district = SelectField(
+        "District",
+        choices=[("", "Any district")],
+        default="",
+        widget=GovSelect(),
+        invalid_choice_message="Select a district from the list",
+    )
+    reporter_type = SelectField(
+        "Reported by",
+        choices=[("", "Anyone"), *casework.REPORTER_TYPES],
+        default="",
+        widget=GovSelect(),
+        invalid_choice_message="Select who reported it from the list",
+    )
+    assigned = SelectField(
+        "Assigned to",
+        choices=[("", "Anyone or nobody"), ("me", "Me"), ("none", "Nobody (unassigned)")],
+        default="",
+        widget=GovSelect(),
+        invalid_choice_message="Select an officer from the list",
+    )
+    received_from = DateText("Received from", description=DATE_HINT)
+    received_to = DateText("Received to", description=DATE_HINT)
+    sort = SelectField(
+        "Sort by",
+        choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
+        default="newest",
+        widget=GovSelect(),
+        invalid_choice_message="Select newest or oldest first",
+    )
+    # Not shown in the form: changing a filter starts again at page 1.
+    page = StringField("Page", default="1")
+
+    # The fields a person sets, in the order they are shown.
+    SHOWN = (
+        "status",
+        "strand",
+        "district",
+        "reporter_type",
+        "assigned",
+        "received_from",
+        "received_to",
+        "sort",
+    )
+
+    def __init__(
+        self,
+        formdata: MultiDict[str, str],
+        *,
+        strands: Iterable[tuple[str, str]],
+        districts: Iterable[tuple[str, str]],
+        officers: Iterable[tuple[int, str]],
+    ) -> None:
+        super().__init__(formdata=formdata)
+        self.strand.choices = [("", "Any strand")] + [(v, short_label(t)) for v, t in strands]
+        self.district.choices = [("", "Any district")] + [(v, t) for v, t in districts]
+        self.assigned.choices = [
+            ("", "Anyone or nobody"),
+            ("me", "Me"),
+            ("none", "Nobody (unassigned)"),
+        ] + [(str(user_id), name) for user_id, name in officers]
+
+    def validate_page(self, field: Field) -> None:
+        text = (field.data or "1").strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 7:
+            raise ValidationError("The page must be a whole number, 1 or more")
+        number = int(text)
+        if not 1 <= number <= MAX_PAGE:
+            raise ValidationError("The page must be a whole number, 1 or more")
+
+    def validate_received_to(self, field: DateText) -> None:
+        start, end = self.received_from.date, field.date
+        if start and end and end < start:
+            raise ValidationError("Received to must be the same as or after received from")
+
+    @property
+    def page_number(self) -> int:
+        return int((self.page.data or "1").strip())
+
+    def filters(self, user_id: int) -> casework.ListFilters:
+        """The validated filters; "me" is the signed-in user."""
+        assigned = self.assigned.data or ""
+        return casework.ListFilters(
+            status=self.status.data or None,
+            strand=self.strand.data or None,
+            district=self.district.data or None,
+            reporter_type=self.reporter_type.data or None,
+            assigned_to=user_id
+            if assigned == "me"
+            else int(assigned)
+            if assigned.isdigit()
+            else None,
+            unassigned=assigned == "none",
+            received_from=self.received_from.date,
+            received_to=self.received_to.date,
+            oldest_first=self.sort.data == "oldest",
+        )
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as set, for links that keep them (pages, counts)."""
+        args = {}
+        for name in self.SHOWN:
+            value = (self[name].data or "").strip()
+            if value and not (name == "sort" and value == "newest"):
+                args[name] = value
+        return args
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(name != "sort" for name in self.query_args())
+
+
+class StatusForm(FlaskForm):
+    # The status the officer saw: a change made meanwhile by someone else is not overridden.
+    expected = HiddenField(validators=[Length(max=20)])
+    new_status = RadioField(
+        "Change the status to",
+        choices=casework.STATUSES,
+        widget=GovRadioInput(),
+        invalid_choice_message="Select the new status",
+    )
+    close_reason = RadioField(
+        "Reason for closing",
+        choices=casework.CLOSE_REASONS,
+        widget=GovRadioInput(),
+        description="Only when you close the report.",
+        validators=[Optional()],
+        invalid_choice_message="Select a reason for closing from the list",
+    )
+
+    def validate_close_reason(self, field: RadioField) -> None:
+        if self.new_status.data == "closed" and not field.data:
+            raise ValidationError("Select why you are closing the report")
+
+
+class AssignForm(FlaskForm):
+    assign_to = SelectField(
+        "Assigned officer",
+        choices=[("none", "Nobody (unassigned)")],
+        widget=GovSelect(),
+        invalid_choice_message="Select an officer from the list",
+    )
+
+    def set_officers(self, officers: Iterable[tuple[int, str]]) -> None:
+        self.assign_to.choices = [("none", "Nobody (unassigned)")] + [
+            (str(user_id), name) for user_id, name in officers
+        ]
+
+    @property
+    def user_id(self) -> int | None:
+        value = self.assign_to.data or "none"
+        return int(value) if value.isdigit() else None
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        "Add a note",
+        widget=GovCharacterCount(),
+        description="Only officers can read notes. They are encrypted like the report.",
+        filters=[_normalise_newlines],
+        validators=[
+            _required("Enter the note"),
+            Length(
+                max=casework.NOTE_MAX,
+                message=f"The note must be {casework.NOTE_MAX:,} characters or fewer",
+            ),
+        ],
+    )
+
+
+def error_list(form: FlaskForm, names: Iterable[str] | None = None) -> list[dict[str, str]]:
+    """GOV.UK error summary items, each linking to its field (a radio group's first input)."""
+    fields: Mapping[str, Field] = {f.name: f for f in form}
+    items = []
+    for name in names if names is not None else fields:
+        field = fields[name]
+        if field.errors:
+            items.append({"text": str(field.errors[0]), "href": f"#{field.id}"})
+    return items

@@ -1,0 +1,258 @@
+"""What the review pages show: built from casework results, rendered with GOV.UK components."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, make_response, render_template, url_for
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
+
+from .. import access, casework, crypto, reports
+from ..db import get_session
+from ..journey.questions import summary_rows
+from ..models import Report, User
+from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, short_label
+
+DATE = "%-d %B %Y"
+TAG_CLASSES = {
+    "new": "govuk-tag--blue",
+    "in-review": "govuk-tag--yellow",
+    "referred": "govuk-tag--purple",
+    "closed": "govuk-tag--grey",
+}
+
+
+def status_label(code: str) -> str:
+    return casework.STATUS_LABELS.get(code, code)
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    config = current_app.config
+    return {
+        "status": casework.STATUS_LABELS,
+        "strand": {code: short_label(text) for code, text in config["HATE_STRANDS"]},
+        "district": dict(config["DISTRICTS"]),
+        "reporter_type": casework.REPORTER_TYPE_LABELS,
+        "tag": TAG_CLASSES,
+    }
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+def _list_url(args: Mapping[str, str], **changes: str | int | None) -> str:
+    merged: dict[str, Any] = {**args, **changes}
+    return url_for("review.reports", **{k: v for k, v in merged.items() if v not in (None, "")})
+
+
+def _pagination(args: Mapping[str, str], result: casework.ReportPage) -> dict[str, Any] | None:
+    previous = {"href": _list_url(args, page=result.page - 1)} if result.page > 1 else None
+    following = {"href": _list_url(args, page=result.page + 1)} if result.has_next else None
+    if result.pages is None:
+        # Not counted to the end: Previous and Next only (no "items": GOV.UK's block style).
+        if previous is None and following is None:
+            return None
+        return {"landmarkLabel": "Pages of reports", "previous": previous, "next": following}
+    if result.pages <= 1:
+        return None
+    items: list[dict[str, Any]] = []
+    for number in casework.page_numbers(result.page, result.pages):
+        if number is None:
+            items.append({"ellipsis": True})
+        else:
+            items.append(
+                {
+                    "number": f"{number:,}",
+                    "visuallyHiddenText": f"Page {number:,}",
+                    "href": _list_url(args, page=number),
+                    "current": number == result.page,
+                }
+            )
+    return {
+        "landmarkLabel": "Pages of reports",
+        "previous": previous,
+        "next": following,
+        "items": items,
+    }
+
+
+def _count_links(
+    args: Mapping[str, str], counts: Mapping[str, int], current: str | None
+) -> list[dict[str, Any]]:
+    """The status table's cells; "more" marks a count that stopped at COUNT_CAP (a lower bound)."""
+    capped = {code: casework.is_capped(count) for code, count in counts.items()}
+    links = [
+        {
+            "label": "All",
+            "count": sum(min(count, casework.COUNT_CAP) for count in counts.values()),
+            "more": any(capped.values()),
+            "href": _list_url(args, status=None),
+            "current": not current,
+        }
+    ]
+    for code, label in casework.STATUSES:
+        links.append(
+            {
+                "label": label,
+                "count": min(counts.get(code, 0), casework.COUNT_CAP),
+                "more": capped.get(code, False),
+                "href": _list_url(args, status=code),
+                "current": current == code,
+            }
+        )
+    return links
+
+
+def render_list(
+    form: ListFilterForm,
+    result: casework.ReportPage | None,
+    errors: list[dict[str, str]],
+    *,
+    status: int,
+) -> Response:
+    args = form.query_args() if not errors else {}
+    html = render_template(
+        "review/list.html",
+        title="Reports",
+        form=form,
+        result=result,
+        errors=errors,
+        labels=_labels(),
+        count_links=_count_links(args, result.counts, form.status.data) if result else [],
+        pagination=_pagination(args, result) if result else None,
+        first_page=_list_url(args),
+        short_date="%-d %b %Y",
+    )
+    return make_response(html, status)
+
+
+# --- One report ------------------------------------------------------------------------------
+
+
+def _facts(report: Report) -> list[dict[str, Any]]:
+    """The clear columns, as a summary list: readable without any key."""
+    labels = _labels()
+    assigned = get_session().get(User, report.assigned_to_id) if report.assigned_to_id else None
+    status = status_label(report.status)
+    if report.status == "closed" and report.closed_reason:
+        reason = casework.CLOSE_REASON_LABELS.get(report.closed_reason, report.closed_reason)
+        status = f"{status}: {reason.lower()}"
+    if report.status_changed_on:
+        status = f"{status} (since {report.status_changed_on.strftime(DATE)})"
+    strands = Markup("<br>").join(
+        escape(labels["strand"].get(s.strand, s.strand)) for s in report.strands
+    )
+    return [
+        {"key": {"text": "Reference"}, "value": {"text": report.reference}},
+        {"key": {"text": "Received"}, "value": {"text": report.received_on.strftime(DATE)}},
+        {"key": {"text": "Status"}, "value": {"text": status}},
+        {
+            "key": {"text": "Assigned to"},
+            "value": {"text": assigned.name if assigned else "Nobody"},
+        },
+        {"key": {"text": "Hate strands"}, "value": {"html": strands or "None given"}},
+        {
+            "key": {"text": "District"},
+            "value": {"text": labels["district"].get(report.district or "", "Not given")},
+        },
+        {
+            "key": {"text": "Reported by"},
+            "value": {
+                "text": labels["reporter_type"].get(report.reporter_type, report.reporter_type)
+            },
+        },
+    ]
+
+
+def _answer_rows(answers: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every answer laid out as on check-your-answers, without its Change link."""
+    rows = summary_rows(current_app.config, answers, lambda _slug, _field: "")
+    for row in rows:
+        row.pop("actions", None)
+    return rows
+
+
+def assignable_choices(report: Report) -> list[tuple[int, str]]:
+    """Officers a report can go to, plus its current officer even if no longer active."""
+    db = get_session()
+    officers = casework.assignable_users(db)
+    if report.assigned_to_id and report.assigned_to_id not in {i for i, _ in officers}:
+        current = db.get(User, report.assigned_to_id)
+        if current is not None:
+            officers.append((current.id, f"{current.name} (no longer active)"))
+    return officers
+
+
+def render_report(
+    report: Report,
+    *,
+    status_form: StatusForm | None = None,
+    assign_form: AssignForm | None = None,
+    note_form: NoteForm | None = None,
+    errors: list[dict[str, str]] | None = None,
+    status: int | None = None,
+    printable: bool = False,
+) -> Response:
+    """The decrypted report (audited as read), or the "cannot open" page."""
+    db = get_session()
+    staff = access.current_staff()
+    assert staff is not None
+    if not staff.team_keys:
+        return render_sealed(report)
+    try:
+        data_key = reports.open_data_key(db, report, staff.team_keys)
+        answers = reports.read_answers(report, data_key)
+    except crypto.CryptoError:
+        return render_sealed(report)
+    notes = casework.read_notes(db, report, data_key)
+    casework.record_read(db, report, actor_id=staff.user.id)
+    db.commit()
+
+    context: dict[str, Any] = {
+        "report": report,
+        "title": f"Report {report.reference}",
+        "facts": _facts(report),
+        "answer_rows": _answer_rows(answers),
+        "notes": notes,
+        "errors": errors or [],
+    }
+    if printable:
+        return make_response(render_template("review/print.html", **context), status or 200)
+
+    status_form = status_form or StatusForm(formdata=None)
+    status_form.new_status.choices = [
+        (code, status_label(code)) for code in casework.allowed_next(report.status)
+    ]
+    status_form.expected.data = report.status
+    if assign_form is None:
+        assign_form = AssignForm(
+            formdata=None, data={"assign_to": str(report.assigned_to_id or "none")}
+        )
+    assign_form.set_officers(assignable_choices(report))
+    html = render_template(
+        "review/report.html",
+        **context,
+        status_form=status_form,
+        assign_form=assign_form,
+        note_form=note_form or NoteForm(formdata=None),
+        note_max=casework.NOTE_MAX,
+    )
+    return make_response(html, status or (400 if errors else 200))
+
+
+def render_sealed(report: Report) -> Response:
+    staff = access.current_staff()
+    html = render_template(
+        "review/sealed.html",
+        title="You cannot open this report",
+        report=report,
+        facts=_facts(report),
+        has_keys=bool(staff and staff.team_keys),
+    )
+    return make_response(html, 403)
+
+
+def render_not_found() -> Response:
+    return make_response(render_template("review/not_found.html", title="Report not found"), 404)

@@ -1,0 +1,396 @@
+"""Rotating a team key: a new key pair, every report's data key re-sealed, the old key destroyed.
+
+Three steps, so a rotation killed at any moment leaves every report readable and can be resumed
+(ARCHITECTURE.md §4):
+
+1. One transaction: the new team key, active at once so that reports sent from now on are sealed
+   to both keys, and its private key sealed to everyone who holds the old one (grants and
+   recovery seals).
+2. Batches, each committed: every report sealed to the old key gets its data key sealed to the
+   new key as well. Bodies are never re-encrypted.
+3. One transaction, only once no report is left sealed to the old key alone: the old key is
+   marked inactive and every copy of its private key (report keys, grants, recovery seals,
+   sessions) is deleted, so nothing can open it any more.
+
+A team with two active keys is a rotation in progress; ``rotate_team_key`` resumes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from . import audit, crypto, keys
+from .models import Grant, RecoveryKey, RecoverySeal, ReportKey, StaffSession, Team, TeamKey, User
+from .reports import data_key_context
+
+DEFAULT_BATCH_SIZE = 500
+
+# Called after each committed batch with (re-sealed so far, reports sealed to the old key).
+Progress = Callable[[int, int], None]
+
+
+class RotationError(Exception):
+    """The rotation cannot go on; nothing already committed is lost."""
+
+
+class UnknownTeam(RotationError):
+    """No team has that slug."""
+
+
+class KeyNotHeld(RotationError):
+    """The operator's keys do not open the team key(s) this step needs."""
+
+
+class ResealFailed(RotationError):
+    """A report's data key did not open with the old team key."""
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    team_slug: str
+    old_key_id: str
+    new_key_id: str
+    resumed: bool
+    resealed: int  # by this run
+    total: int  # reports that were sealed to the old key
+
+
+def _probe_context(key_id: str) -> bytes:
+    return f"rotation:probe:{key_id}:v1".encode()
+
+
+def _check_holds(team_key: TeamKey, private_keys: dict[str, bytes]) -> bytes:
+    """The private key of ``team_key``, proven to match its public key."""
+    private_key = private_keys.get(team_key.key_id)
+    if private_key is None:
+        raise KeyNotHeld(f"the credentials given do not open team key {team_key.key_id}")
+    # A round trip through the public key: the old key is destroyed at the end, so a private
+    # key that does not match would leave reports sealed to a key nobody holds.
+    probe = crypto.new_data_key()
+    context = _probe_context(team_key.key_id)
+    try:
+        opened = crypto.open_sealed(
+            private_key, crypto.seal(team_key.public_key, probe, context=context), context=context
+        )
+    except crypto.CryptoError:
+        opened = b""
+    if opened != probe:
+        raise KeyNotHeld(f"the key opened for {team_key.key_id} does not match its public key")
+    return private_key
+
+
+def _lock_team(db: Session, team_id: int) -> None:
+    # Two operators rotating the same team at once take turns, batch by batch (PostgreSQL;
+    # SQLite already lets one writer in at a time).
+    db.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+
+
+def _active_keys(db: Session, team_id: int) -> list[TeamKey]:
+    return list(
+        db.scalars(
+            select(TeamKey)
+            .where(TeamKey.team_id == team_id, TeamKey.active.is_(True))
+            .order_by(TeamKey.id)
+        )
+    )
+
+
+def rotation_in_progress(db: Session, team: Team) -> tuple[TeamKey, TeamKey] | None:
+    """(old, new) if the team is half way through a rotation."""
+    active = _active_keys(db, team.id)
+    if len(active) > 2:
+        raise RotationError(f"team {team.slug} has {len(active)} active keys; expected 1 or 2")
+    return (active[0], active[1]) if len(active) == 2 else None
+
+
+def _share_new_key(
+    db: Session, *, old: TeamKey, new: TeamKey, new_private_key: bytes, today: dt.date
+) -> int:
+    """Seal the new private key to every holder of the old one who lacks it; how many.
+
+    Disabled accounts are left out: a rotation often follows someone leaving, and must not
+    hand them the new key.
+    """
+    new_grant = aliased(Grant)
+    holders = db.execute(
+        select(User, Grant.sealed_private_key)
+        .join(Grant, Grant.user_id == User.id)
+        .where(
+            Grant.team_key_id == old.id,
+            User.disabled.is_(False),
+            ~exists().where(new_grant.user_id == User.id, new_grant.team_key_id == new.id),
+        )
+        .order_by(User.id)
+    ).all()
+    shared = 0
+    for user, sealed in holders:
+        # A grant sealed to a key pair the user no longer has (an account being reset) opens
+        # nothing: only an admin's fresh grant should give them a team key again.
+        if user.public_key is not None and crypto.envelope_key_id(sealed) == crypto.key_id_for(
+            user.public_key
+        ):
+            keys.grant_team_key(
+                db, user=user, team_key=new, private_key=new_private_key, today=today
+            )
+            shared += 1
+    new_seal = aliased(RecoverySeal)
+    recoveries = db.scalars(
+        select(RecoveryKey)
+        .join(RecoverySeal, RecoverySeal.recovery_key_id == RecoveryKey.id)
+        .where(
+            RecoverySeal.team_key_id == old.id,
+            ~exists().where(
+                new_seal.recovery_key_id == RecoveryKey.id, new_seal.team_key_id == new.id
+            ),
+        )
+        .order_by(RecoveryKey.id)
+    ).all()
+    for recovery in recoveries:
+        db.add(
+            RecoverySeal(
+                team_key_id=new.id,
+                recovery_key_id=recovery.id,
+                sealed_private_key=crypto.seal(
+                    recovery.public_key,
+                    new_private_key,
+                    context=keys.recovery_context(recovery.key_id, new.key_id),
+                ),
+            )
+        )
+        shared += 1
+    db.flush()
+    return shared
+
+
+def start_rotation(
+    db: Session,
+    *,
+    team: Team,
+    old: TeamKey,
+    today: dt.date,
+    actor_id: int | None = None,
+    method: str = "",
+) -> tuple[TeamKey, bytes]:
+    """Step 1: create the new active key and share it with every holder of the old one.
+
+    The caller commits. Returns the new key and its private key.
+    """
+    pair = crypto.generate_keypair()
+    new = TeamKey(
+        team_id=team.id,
+        key_id=pair.key_id,
+        public_key=pair.public_key,
+        active=True,
+        created_on=today,
+    )
+    db.add(new)
+    db.flush()
+    shared = _share_new_key(db, old=old, new=new, new_private_key=pair.private_key, today=today)
+    audit.record(
+        db,
+        "key-rotation-started",
+        actor_id=actor_id,
+        subject=f"team:{team.slug}",
+        old_key=old.key_id,
+        new_key=new.key_id,
+        shared_with=shared,
+        method=method,
+    )
+    return new, pair.private_key
+
+
+def _sealed_to_old_only(
+    old: TeamKey, new: TeamKey
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Where-clauses for report keys of the old key whose report has none for the new key."""
+    resealed = aliased(ReportKey)
+    return ReportKey.team_key_id == old.id, ~exists().where(
+        resealed.report_id == ReportKey.report_id, resealed.team_key_id == new.id
+    )
+
+
+def rotation_progress(db: Session, old: TeamKey, new: TeamKey) -> tuple[int, int]:
+    """(reports sealed to both keys, reports sealed to the old key)."""
+    total = db.scalar(
+        select(func.count()).select_from(ReportKey).where(ReportKey.team_key_id == old.id)
+    )
+    left = db.scalar(
+        select(func.count()).select_from(ReportKey).where(*_sealed_to_old_only(old, new))
+    )
+    return (total or 0) - (left or 0), total or 0
+
+
+def reseal_batch(
+    db: Session,
+    *,
+    old: TeamKey,
+    new: TeamKey,
+    old_private_key: bytes,
+    new_private_key: bytes,
+    limit: int | None,
+) -> int:
+    """Step 2: seal up to ``limit`` reports' data keys to the new key; the caller commits."""
+    query = (
+        select(ReportKey.report_id, ReportKey.sealed_data_key)
+        .where(*_sealed_to_old_only(old, new))
+        .order_by(ReportKey.report_id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = db.execute(query).all()
+    for report_id, sealed_data_key in rows:
+        try:
+            data_key = crypto.open_sealed(
+                old_private_key,
+                sealed_data_key,
+                context=data_key_context(report_id, old.key_id),
+            )
+        except crypto.DecryptionError:
+            raise ResealFailed(
+                f"report {report_id}: its data key does not open with key {old.key_id}"
+            ) from None
+        context = data_key_context(report_id, new.key_id)
+        resealed = crypto.seal(new.public_key, data_key, context=context)
+        # Read it back before the old copy can ever be deleted.
+        if crypto.open_sealed(new_private_key, resealed, context=context) != data_key:
+            raise ResealFailed(f"report {report_id}: the new seal did not open")
+        db.add(ReportKey(report_id=report_id, team_key_id=new.id, sealed_data_key=resealed))
+    db.flush()
+    return len(rows)
+
+
+def finish_rotation(
+    db: Session,
+    *,
+    team: Team,
+    old: TeamKey,
+    new: TeamKey,
+    old_private_key: bytes,
+    new_private_key: bytes,
+    today: dt.date,
+    actor_id: int | None = None,
+    method: str = "",
+) -> tuple[int, int]:
+    """Step 3: destroy the old key once every report opens with the new one; the caller commits.
+
+    Returns how many reports this step re-sealed itself (sent while the batches ran), and how
+    many reports the old key opened.
+    """
+    # PostgreSQL: a report being sent holds a key-share lock on the old key's row (the foreign
+    # key of its report_keys row); this waits for it, so the count below sees that report.
+    db.execute(select(TeamKey.id).where(TeamKey.id == old.id).with_for_update())
+    late = reseal_batch(
+        db,
+        old=old,
+        new=new,
+        old_private_key=old_private_key,
+        new_private_key=new_private_key,
+        limit=None,
+    )
+    _share_new_key(db, old=old, new=new, new_private_key=new_private_key, today=today)
+    done, total = rotation_progress(db, old, new)
+    if done != total:
+        raise RotationError("some reports are still sealed to the old key only; run again")
+    holders = select(Grant.user_id).where(Grant.team_key_id == old.id).scalar_subquery()
+    # Sessions of holders carry the old private key (under a key in the browser's cookie):
+    # ending them destroys those copies too, and the holders sign in again to get the new key.
+    sessions_ended = db.execute(delete(StaffSession).where(StaffSession.user_id.in_(holders)))
+    db.execute(delete(ReportKey).where(ReportKey.team_key_id == old.id))
+    db.execute(delete(Grant).where(Grant.team_key_id == old.id))
+    db.execute(delete(RecoverySeal).where(RecoverySeal.team_key_id == old.id))
+    old.active = False
+    audit.record(
+        db,
+        "key-rotated",
+        actor_id=actor_id,
+        subject=f"team:{team.slug}",
+        old_key=old.key_id,
+        new_key=new.key_id,
+        reports=total,
+        sessions_ended=int(getattr(sessions_ended, "rowcount", 0) or 0),
+        method=method,
+    )
+    return late, total
+
+
+def rotate_team_key(
+    db: Session,
+    *,
+    team_slug: str,
+    private_keys: dict[str, bytes],
+    today: dt.date,
+    actor_id: int | None = None,
+    method: str = "",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    on_start: Callable[[TeamKey, TeamKey, bool], None] | None = None,
+    on_progress: Progress | None = None,
+) -> RotationResult:
+    """Rotate the team's key, or resume a rotation in progress; commits as it goes.
+
+    ``private_keys`` are the team private keys the operator opened (their grants, or the
+    recovery code), by key id. A fresh rotation needs the current key; a resumed one needs both.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    team = db.scalar(select(Team).where(Team.slug == team_slug))
+    if team is None:
+        raise UnknownTeam(f"no team {team_slug!r}")
+    _lock_team(db, team.id)
+    in_progress = rotation_in_progress(db, team)
+    if in_progress is not None:
+        old, new = in_progress
+        old_private_key = _check_holds(old, private_keys)
+        new_private_key = _check_holds(new, private_keys)
+        resumed = True
+    else:
+        active = _active_keys(db, team.id)
+        if not active:
+            raise keys.NoTeamKey(f"team {team_slug!r} has no active key")
+        old = active[0]
+        old_private_key = _check_holds(old, private_keys)
+        new, new_private_key = start_rotation(
+            db, team=team, old=old, today=today, actor_id=actor_id, method=method
+        )
+        db.commit()
+        resumed = False
+    if on_start is not None:
+        on_start(old, new, resumed)
+
+    resealed = 0
+    while True:
+        _lock_team(db, team.id)
+        count = reseal_batch(
+            db,
+            old=old,
+            new=new,
+            old_private_key=old_private_key,
+            new_private_key=new_private_key,
+            limit=batch_size,
+        )
+        done, total = rotation_progress(db, old, new)
+        db.commit()
+        resealed += count
+        if on_progress is not None and (count or not resealed):
+            on_progress(done, total)
+        if count < batch_size:
+            break
+
+    _lock_team(db, team.id)
+    late, total = finish_rotation(
+        db,
+        team=team,
+        old=old,
+        new=new,
+        old_private_key=old_private_key,
+        new_private_key=new_private_key,
+        today=today,
+        actor_id=actor_id,
+        method=method,
+    )
+    db.commit()
+    return RotationResult(team.slug, old.key_id, new.key_id, resumed, resealed + late, total)

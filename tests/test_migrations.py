@@ -1,0 +1,63 @@
+"""The migrations build exactly the schema the models describe, and come back down."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from reporting import keys, migrate
+from reporting.db import Base, database
+
+from .conftest import full_answers
+
+
+def test_migrated_schema_matches_the_models(app) -> None:
+    engine = database(app).engine
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_and_upgrade_again_keeps_data_flowing(app, reporter, team) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(engine)
+    with database(app).session() as db:
+        keys.create_team(db, slug="review", name="Review", today=dt.date.today())
+        db.commit()
+    reporter.start()
+    reporter.answer_all(full_answers())
+    assert reporter.send().status_code == 200
+
+
+def test_0002_keeps_reports_written_under_0001(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO reports (id, reference, received_on, status, reporter_type, district,"
+                " incident_month, answers, receipt_lookup, reporter_public_key,"
+                " reporter_private_key_encrypted) VALUES ('a1', 'HC-AAAA-BBBB', '2026-01-02',"
+                " 'new', 'witness', 'corby', '2025-12', :blob, :lookup, :blob, :blob)"
+            ),
+            {"blob": b"\x01ciphertext", "lookup": b"\x02lookup"},
+        )
+        connection.execute(
+            text("INSERT INTO report_strands (report_id, strand) VALUES ('a1', 'race')")
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT reference, district, answers, assigned_to_id, closed_reason FROM reports")
+        ).one()
+        strands = connection.execute(text("SELECT strand FROM report_strands")).all()
+    assert row == ("HC-AAAA-BBBB", "corby", b"\x01ciphertext", None, None)
+    assert strands == [("race",)]
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []

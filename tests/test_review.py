@@ -1,0 +1,759 @@
+"""The officers' review workspace, as an officer, another role, or an attacker sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import insert, select
+
+from reporting import casework, keys
+from reporting.db import database
+from reporting.models import AuditEntry, Note, Report, ReportStrand, StaffSession, User
+from reporting.reports import REFERENCE_ALPHABET
+
+from .conftest import (
+    HttpsClient,
+    Reporter,
+    counting,
+    csrf_token,
+    database_bytes,
+    full_answers,
+)
+from .staff import StaffUser, create_user, signed_in_client
+
+TODAY = dt.date.today()
+_REFERENCE = re.compile(r'href="/staff/reports/(HC-[0-9A-Z]{4}-[0-9A-Z]{4})"')
+_COUNT = re.compile(
+    r'(<span class="govuk-visually-hidden">more than </span>)?([\d,]+)'
+    r'(<span aria-hidden="true">\+</span>)?<span class="govuk-visually-hidden"> ([a-z ]+)(?::|,)'
+)
+# The blueprint's own forms render their tokens without an id (several forms share a page).
+
+
+# --- Fixtures and helpers (tests/test_review_scale.py uses them too) --------------------------
+
+
+def build_app(make_app: Any, **overrides: Any) -> Flask:
+    return make_app(**overrides)
+
+
+@pytest.fixture
+def app(make_app: Any) -> Flask:
+    return build_app(make_app)
+
+
+def send_report(app: Flask, marker: str, **answers: dict[str, Any]) -> str:
+    """Walk the public journey as a reporter; return the reference shown at the end."""
+    app.test_client_class = HttpsClient
+    reporter = Reporter(app.test_client())
+    reporter.start()
+    reporter.answer_all({**full_answers(marker), **answers})
+    html = reporter.send().get_data(as_text=True)
+    match = re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", html)
+    assert match, html[:2000]
+    return match.group(0)
+
+
+def reference_for(number: int) -> str:
+    """A distinct, well-formed reference for the n-th generated report."""
+    chars = []
+    for _ in range(8):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        chars.append(REFERENCE_ALPHABET[digit])
+    code = "".join(reversed(chars))
+    return f"HC-{code[:4]}-{code[4:]}"
+
+
+def report_row(number: int, **clear: Any) -> dict[str, Any]:
+    """A reports row with clear columns only: the sealed columns are dummy bytes."""
+    return {
+        "id": f"{number:032x}",
+        "reference": reference_for(number),
+        "received_on": TODAY,
+        "status": "new",
+        "reporter_type": "victim",
+        "district": "kettering",
+        "answers": b"E\x01not-a-real-ciphertext",
+        "receipt_lookup": number.to_bytes(8, "big") + b"lookup",
+        "reporter_public_key": b"x",
+        "reporter_private_key_encrypted": b"x",
+        # Every row names every column: an executemany takes its columns from the first row.
+        "assigned_to_id": None,
+        "status_changed_on": None,
+        **clear,
+    }
+
+
+def insert_reports(app: Flask, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Bulk-insert report rows (core executemany); a row's "strands" go to report_strands."""
+    reports, strands = [], []
+    for row in rows:
+        row = dict(row)
+        for strand in row.pop("strands", ("race",)):
+            strands.append({"report_id": row["id"], "strand": strand})
+        reports.append(row)
+    with database(app).engine.begin() as connection:
+        connection.execute(insert(Report), reports)
+        if strands:
+            connection.execute(insert(ReportStrand), strands)
+
+
+def main_content(html: str) -> str:
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def references_on(html: str) -> list[str]:
+    return _REFERENCE.findall(html)
+
+
+def counts_on(html: str) -> dict[str, int | str]:
+    """The status table: a number, or "1,000+" for a count that stopped at the cap."""
+    counts: dict[str, int | str] = {}
+    for more, number, plus, label in _COUNT.findall(html):
+        assert bool(more) == bool(plus), (number, label)  # read and seen alike
+        counts[label] = f"{number}+" if plus else int(number.replace(",", ""))
+    return counts
+
+
+def audit_entries(app: Flask, action: str) -> list[AuditEntry]:
+    with database(app).session() as db:
+        return list(
+            db.scalars(
+                select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+            )
+        )
+
+
+def stored_report(app: Flask, reference: str) -> Report:
+    with database(app).session() as db:
+        return db.scalar(select(Report).where(Report.reference == reference))
+
+
+@pytest.fixture
+def officer(app: Flask, team) -> StaffUser:
+    return create_user(
+        app, email="officer@example.org", name="Olive Officer", team_keys=team.private_keys
+    )
+
+
+@pytest.fixture
+def officer_client(app: Flask, officer: StaffUser) -> HttpsClient:
+    return signed_in_client(app, officer)
+
+
+# --- The list --------------------------------------------------------------------------------
+
+
+def test_list_shows_sent_reports_and_no_free_text(app, team, officer_client) -> None:
+    first = send_report(app, "Zq1")
+    second = send_report(app, "Zq2", district={"district": "corby"})
+    response = officer_client.get("/staff/reports/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert set(references_on(html)) == {first, second}
+    assert "Corby" in html and "Kettering" in html and "Religion or belief" in html
+    # Nothing the reporter wrote reaches the list, and nothing was decrypted for it.
+    assert "Zq1" not in html and "Zq2" not in html
+    assert audit_entries(app, "report-read") == []
+    assert counts_on(html) == {"all": 2, "new": 2, "in review": 0, "referred": 0, "closed": 0}
+
+
+def test_list_is_newest_first_then_by_reference_and_can_sort_oldest_first(
+    app, officer_client
+) -> None:
+    days = [TODAY - dt.timedelta(days=n) for n in (3, 0, 1, 0, 2)]
+    insert_reports(app, [report_row(n, received_on=day) for n, day in enumerate(days)])
+    expected = sorted(
+        ((day, reference_for(n)) for n, day in enumerate(days)),
+        key=lambda r: (-r[0].toordinal(), r[1]),
+    )
+    html = officer_client.get("/staff/reports/").get_data(as_text=True)
+    assert references_on(html) == [reference for _, reference in expected]
+    html = officer_client.get("/staff/reports/?sort=oldest").get_data(as_text=True)
+    assert references_on(html) == [r for _, r in sorted(expected, key=lambda r: (r[0], r[1]))]
+
+
+def test_filters_narrow_the_list_and_counts_ignore_only_the_status_filter(
+    app, officer, officer_client
+) -> None:
+    other = create_user(app, email="second@example.org", name="Sam Second")
+    rows = [
+        report_row(1, status="new", district="corby", strands=("race",)),
+        report_row(2, status="in-review", district="corby", strands=("religion", "race")),
+        report_row(3, status="closed", district="corby", strands=("disability",)),
+        report_row(4, status="new", district="kettering", reporter_type="witness"),
+        report_row(5, status="referred", assigned_to_id=officer.id),
+        report_row(6, status="new", assigned_to_id=other.id, received_on=date(-40)),
+        report_row(7, status="closed", received_on=date(-400)),
+    ]
+    insert_reports(app, rows)
+
+    def listed(query: str) -> tuple[set[str], dict[str, int]]:
+        response = officer_client.get(f"/staff/reports/?{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+        html = response.get_data(as_text=True)
+        return set(references_on(html)), counts_on(html)
+
+    refs = {n: reference_for(n) for n in range(1, 8)}
+    found, counts = listed("district=corby")
+    assert found == {refs[1], refs[2], refs[3]}
+    assert counts == {"all": 3, "new": 1, "in review": 1, "referred": 0, "closed": 1}
+    found, counts = listed("district=corby&status=new")
+    assert found == {refs[1]}
+    assert counts["all"] == 3 and counts["in review"] == 1  # status is not applied to counts
+    assert listed("strand=race&district=corby")[0] == {refs[1], refs[2]}
+    assert listed("strand=disability")[0] == {refs[3]}
+    assert listed("reporter_type=witness")[0] == {refs[4]}
+    assert listed("assigned=me")[0] == {refs[5]}
+    assert listed(f"assigned={other.id}")[0] == {refs[6]}
+    assert listed("assigned=none")[0] == {refs[1], refs[2], refs[3], refs[4], refs[7]}
+    from_day = date(-60).strftime("%d/%m/%Y")
+    to_day = date(-10).strftime("%-d/%-m/%Y")
+    assert listed(f"received_from={from_day}&received_to={to_day}")[0] == {refs[6]}
+    assert listed(f"received_to={date(-100).isoformat()}")[0] == {refs[7]}
+    found, counts = listed("status=closed&received_from=" + date(-1000).strftime("%d/%m/%Y"))
+    assert found == {refs[3], refs[7]}
+    assert counts == {"all": 7, "new": 3, "in review": 1, "referred": 1, "closed": 2}
+
+
+def date(days: int) -> dt.date:
+    return TODAY + dt.timedelta(days=days)
+
+
+def test_pages_of_25_keep_the_filters_and_reach_the_last_page(app, officer_client) -> None:
+    rows = [
+        report_row(n, received_on=date(-(n % 9)), district="corby" if n % 4 else "kettering")
+        for n in range(130)
+    ]
+    insert_reports(app, rows)
+    corby = sorted(
+        (r for r in rows if r["district"] == "corby"),
+        key=lambda r: (-r["received_on"].toordinal(), r["reference"]),
+    )
+    assert len(corby) == 97  # four pages: 25, 25, 25, 22
+
+    pages = []
+    for page in (1, 2, 3, 4):
+        html = officer_client.get(f"/staff/reports/?district=corby&page={page}").get_data(
+            as_text=True
+        )
+        pages.append(references_on(html))
+        assert "of 97 reports" in html
+        if page < 4:
+            # The Next link keeps the filter.
+            assert f'href="/staff/reports/?district=corby&amp;page={page + 1}"' in html
+    assert [len(p) for p in pages] == [25, 25, 25, 22]
+    assert sum(pages, []) == [r["reference"] for r in corby]
+
+    oldest = officer_client.get("/staff/reports/?district=corby&sort=oldest&page=4")
+    expected = sorted(corby, key=lambda r: (r["received_on"], r["reference"]))
+    assert references_on(oldest.get_data(as_text=True)) == [r["reference"] for r in expected][75:]
+
+    beyond = officer_client.get("/staff/reports/?district=corby&page=5")
+    assert beyond.status_code == 400
+    assert "There is no page 5" in beyond.get_data(as_text=True)
+
+
+def test_list_page_issues_the_same_few_statements_however_many_rows(app, officer_client) -> None:
+    insert_reports(app, [report_row(n, strands=("race", "age")) for n in range(3)])
+    officer_client.get("/staff/reports/")  # session touched, caches warm
+    with counting(app) as few:
+        assert officer_client.get("/staff/reports/?strand=race").status_code == 200
+    insert_reports(app, [report_row(n, strands=("race", "age")) for n in range(3, 80)])
+    with counting(app) as many:
+        assert officer_client.get("/staff/reports/?strand=race").status_code == 200
+    assert len(few) == len(many) <= 6, many
+
+
+def test_counts_stop_at_the_cap_and_the_list_then_pages_with_previous_and_next(
+    app, officer_client, monkeypatch
+) -> None:
+    # The cap made small so that the capped path runs on a few rows (the 100,000-report test
+    # runs it at the real cap of 1,000).
+    monkeypatch.setattr(casework, "COUNT_CAP", 10)
+    rows = [
+        report_row(n, received_on=date(-n), status="new" if n < 40 else "closed") for n in range(50)
+    ]
+    insert_reports(app, rows)
+    new = [r["reference"] for r in rows[:40]]  # newest first: received_on falls with n
+
+    html = officer_client.get("/staff/reports/?status=new").get_data(as_text=True)
+    # 40 new, 10 closed: a count of exactly the cap is exact; past it, a lower bound.
+    assert counts_on(html) == {
+        "all": "20+",
+        "new": "10+",
+        "in review": 0,
+        "referred": 0,
+        "closed": 10,
+    }
+    # On screen "10+", to a screen reader "more than 10 new, shown below".
+    assert (
+        '<strong><span class="govuk-visually-hidden">more than </span>10<span aria-hidden="true">'
+        '+</span><span class="govuk-visually-hidden"> new, shown below</span></strong>'
+    ) in html
+    assert "1 to 25 of more than 10 reports, newest first" in html
+    assert references_on(html) == new[:25]
+    # Previous and Next only: no page numbers, since the last page is not known.
+    assert 'href="/staff/reports/?status=new&amp;page=2"' in html
+    assert "govuk-pagination__item" not in html and "govuk-pagination__prev" not in html
+
+    second = officer_client.get("/staff/reports/?status=new&page=2").get_data(as_text=True)
+    assert references_on(second) == new[25:]
+    assert 'href="/staff/reports/?status=new&amp;page=1"' in second
+    assert "govuk-pagination__prev" in second
+    assert "govuk-pagination__next" not in second  # the page was not full
+
+    beyond = officer_client.get("/staff/reports/?status=new&page=3")
+    assert beyond.status_code == 400
+    assert "There is no page 3: the reports that match these filters fill fewer pages" in (
+        beyond.get_data(as_text=True)
+    )
+
+    # Below the cap everything is exact, with page numbers as before.
+    closed = officer_client.get("/staff/reports/?status=closed").get_data(as_text=True)
+    assert "1 to 10 of 10 reports" in closed
+    assert references_on(closed) == [r["reference"] for r in rows[40:]]
+
+
+BAD_FILTERS = [
+    ("page=-1", "The page must be a whole number, 1 or more"),
+    ("page=0", "The page must be a whole number, 1 or more"),
+    ("page=abc", "The page must be a whole number, 1 or more"),
+    ("page=99999999999999999999", "The page must be a whole number, 1 or more"),
+    ("page=%EF%BC%91", "The page must be a whole number, 1 or more"),  # full-width 1
+    ("status=bogus", "Select a status from the list"),
+    ("strand=%3Cscript%3E", "Select a hate strand from the list"),
+    ("district=atlantis", "Select a district from the list"),
+    ("reporter_type=robot", "Select who reported it from the list"),
+    ("assigned=999999", "Select an officer from the list"),
+    ("assigned=-1", "Select an officer from the list"),
+    ("sort=sideways", "Select newest or oldest first"),
+    ("received_from=31/02/2025", "Received from must be a real date"),
+    ("received_from=00/00/0000", "Received from must be a real date"),
+    ("received_to=yesterday", "Enter received to as day/month/year"),
+    ("received_from=" + "1" * 500, "Enter received from as day/month/year"),
+    ("received_from=2/3/2025&received_to=1/3/2025", "Received to must be the same as or after"),
+]
+
+
+def test_bad_filter_values_get_a_message_not_an_error(officer_client) -> None:
+    for query, message in BAD_FILTERS:
+        response = officer_client.get(f"/staff/reports/?{query}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, query
+        assert "govuk-error-summary" in html and message in html, query
+
+
+def test_a_bad_date_is_shown_again_as_typed(officer_client) -> None:
+    html = officer_client.get("/staff/reports/?received_from=31/02/2025").get_data(as_text=True)
+    assert 'value="31/02/2025"' in html
+    assert 'href="#received_from"' in html
+
+
+def test_repeated_and_odd_query_parameters_do_not_break_the_list(officer_client) -> None:
+    for query in ("status=new&status=closed", "page=1&page=2", "unknown=1", "page=", "%ff=%ff"):
+        assert officer_client.get(f"/staff/reports/?{query}").status_code in (200, 400)
+
+
+# --- One report ------------------------------------------------------------------------------
+
+
+def test_report_page_shows_every_answer_and_records_the_read(app, team, officer, officer_client):
+    reference = send_report(app, "Zq3")
+    response = officer_client.get(f"/staff/reports/{reference}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    for fragment in (
+        "Two men followed me home Zq3account",
+        "Outside the library Zq3place",
+        "personZq3@example.org",
+        "Sam Zq3name",
+        "12 March 2026",
+        "Kettering",
+        "Religion or belief",
+    ):
+        assert fragment in html, fragment
+    assert ">Change<" not in html and "/report/" not in html
+    [entry] = audit_entries(app, "report-read")
+    assert entry.actor_id == officer.id and entry.subject == f"report:{reference}"
+    assert "Zq3" not in entry.details
+
+
+def test_reference_is_found_in_lower_case_too(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq4")
+    assert officer_client.get(f"/staff/reports/{reference.lower()}").status_code == 200
+
+
+def test_unknown_or_malformed_reference_is_the_same_404(app, officer_client) -> None:
+    baseline = main_content(
+        officer_client.get("/staff/reports/HC-2222-2222").get_data(as_text=True)
+    )
+    assert "Report not found" in baseline and "HC-2222-2222" not in baseline
+    for reference in ("not-a-reference", "HC-0000-0000", "x" * 300, "HC-2222-2222%00", "%2e%2e"):
+        response = officer_client.get(f"/staff/reports/{reference}")
+        assert response.status_code == 404, reference
+        assert main_content(response.get_data(as_text=True)) == baseline
+
+
+def test_printable_view_has_the_content_and_no_navigation_or_buttons(
+    app, team, officer_client
+) -> None:
+    reference = send_report(app, "Zq5")
+    response = officer_client.get(f"/staff/reports/{reference}/print")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Two men followed me home Zq5account" in html
+    assert "<form" not in html and "<button" not in html
+    assert "govuk-service-navigation" not in html and "govuk-footer" not in html
+    assert len(audit_entries(app, "report-read")) == 1
+
+
+def test_report_page_hides_its_actions_when_printed(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq6")
+    html = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert 'class="govuk-grid-column-one-third govuk-!-display-none-print"' in html
+    assert 'class="govuk-!-display-none-print" method="post"' in html
+
+
+def test_review_pages_have_no_inline_script_or_style(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq7")
+    pages = [
+        officer_client.get(path).get_data(as_text=True)
+        for path in (
+            "/staff/reports/",
+            "/staff/reports/?status=bogus",
+            f"/staff/reports/{reference}",
+            f"/staff/reports/{reference}/print",
+            "/staff/reports/HC-2222-2222",
+        )
+    ]
+    for html in pages:
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+        assert "<style" not in html
+        assert not re.search(r"\sstyle=", html)
+        assert not re.search(r"\son[a-z]+=", html)
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), "duplicate id"
+
+
+# --- Who may enter ---------------------------------------------------------------------------
+
+
+def test_officer_without_a_grant_sees_cannot_open_page(app, team) -> None:
+    reference = send_report(app, "Zq8")
+    client = signed_in_client(app, create_user(app, email="new@example.org"))
+    assert client.get("/staff/reports/").status_code == 200  # the clear list is fine
+    response = client.get(f"/staff/reports/{reference}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "You cannot open reports yet" in html
+    assert reference in html and "Zq8" not in html
+    assert audit_entries(app, "report-read") == []
+    # Nor can they act on it.
+    posted = client.post(
+        f"/staff/reports/{reference}/notes", data={"csrf_token": csrf_token(html), "note": "hello"}
+    )
+    assert posted.status_code == 403
+    with database(app).session() as db:
+        assert db.scalar(select(Note)) is None
+
+
+def test_officer_holding_another_teams_key_sees_sealed_page(app, team) -> None:
+    reference = send_report(app, "Zq9")
+    with database(app).session() as db:
+        other = keys.create_team(db, slug="housing", name="Housing", today=TODAY)
+        db.commit()
+        other_keys = {other.team_key.key_id: other.private_key}
+    client = signed_in_client(
+        app, create_user(app, email="housing@example.org", team_keys=other_keys)
+    )
+    response = client.get(f"/staff/reports/{reference}")
+    assert response.status_code == 403
+    assert "sealed to a key you do not hold" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["analyst", "centre"])
+def test_analysts_and_centres_cannot_enter(app, team, role) -> None:
+    reference = send_report(app, "Zq10")
+    client = signed_in_client(app, create_user(app, role))
+    assert client.get("/staff/reports/").status_code == 403
+    assert client.get(f"/staff/reports/{reference}").status_code == 403
+    assert client.get(f"/staff/reports/{reference}/print").status_code == 403
+
+
+def test_admin_with_a_grant_can_review(app, team) -> None:
+    reference = send_report(app, "Zq11")
+    client = signed_in_client(app, create_user(app, "admin", team_keys=team.private_keys))
+    assert client.get(f"/staff/reports/{reference}").status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
+    response = client.get("/staff/reports/?status=new")
+    assert response.status_code == 302
+    assert "/staff/sign-in?next=" in response.location
+    posted = client.post("/staff/reports/HC-2222-2222/notes", data={"note": "x"})
+    assert posted.status_code in (302, 400)
+
+
+def test_post_from_an_expired_session_goes_to_sign_in_and_changes_nothing(
+    app, team, officer_client
+) -> None:
+    reference = send_report(app, "Zq12")
+    page = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    with database(app).session() as db:
+        db.execute(StaffSession.__table__.delete())
+        db.commit()
+    response = officer_client.post(
+        f"/staff/reports/{reference}/status",
+        data={"csrf_token": csrf_token(page), "new_status": "in-review", "expected": "new"},
+    )
+    assert response.status_code == 302
+    assert response.location.endswith("/staff/sign-in")
+    assert stored_report(app, reference).status == "new"
+
+
+def test_posts_without_a_csrf_token_are_refused(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq13")
+    response = officer_client.post(
+        f"/staff/reports/{reference}/status", data={"new_status": "in-review"}
+    )
+    assert response.status_code == 400
+    assert stored_report(app, reference).status == "new"
+
+
+# --- Status ----------------------------------------------------------------------------------
+
+
+def _post(client: HttpsClient, reference: str, action: str, data: Mapping[str, str]):
+    page = client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    return client.post(
+        f"/staff/reports/{reference}/{action}", data={"csrf_token": csrf_token(page), **data}
+    )
+
+
+def test_status_moves_through_review_referral_closing_and_reopening(
+    app, team, officer, officer_client
+) -> None:
+    reference = send_report(app, "Zq14")
+    steps = [
+        ({"new_status": "in-review", "expected": "new"}, "in-review", None),
+        ({"new_status": "referred", "expected": "in-review"}, "referred", None),
+        (
+            {"new_status": "closed", "close_reason": "referred-police", "expected": "referred"},
+            "closed",
+            "referred-police",
+        ),
+        ({"new_status": "in-review", "expected": "closed"}, "in-review", None),
+    ]
+    for data, status, reason in steps:
+        response = _post(officer_client, reference, "status", data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+        report = stored_report(app, reference)
+        assert (report.status, report.closed_reason) == (status, reason)
+        assert report.status_changed_on == TODAY
+    entries = audit_entries(app, "status-changed")
+    assert [json.loads(e.details)["new"] for e in entries] == [s for _, s, _ in steps]
+    assert json.loads(entries[2].details) == {
+        "old": "referred",
+        "new": "closed",
+        "old_reason": None,
+        "reason": "referred-police",
+    }
+    assert json.loads(entries[3].details)["old_reason"] == "referred-police"
+    assert {e.actor_id for e in entries} == {officer.id}
+    assert {e.subject for e in entries} == {f"report:{reference}"}
+    page = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert "Status changed to in review." in page or "In review" in page
+
+
+def test_a_new_report_can_be_closed_straight_away_as_a_duplicate(app, team, officer_client):
+    reference = send_report(app, "Zq15")
+    response = _post(
+        officer_client, reference, "status", {"new_status": "closed", "close_reason": "duplicate"}
+    )
+    assert response.status_code == 302
+    assert stored_report(app, reference).closed_reason == "duplicate"
+
+
+REFUSED_STATUS_CHANGES = [
+    ({"new_status": "referred"}, "A report that is new cannot be moved to referred"),
+    ({"new_status": "new"}, "A report that is new cannot be moved to new"),
+    ({"new_status": "bogus"}, "Select the new status"),
+    ({}, "Select the new status"),
+    ({"new_status": "closed"}, "Select why you are closing the report"),
+    ({"new_status": "closed", "close_reason": "bored"}, "Select a reason for closing"),
+    ({"new_status": "in-review", "expected": "x" * 50}, "There is a problem"),
+]
+
+
+def test_refused_status_changes_explain_and_change_nothing(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq16")
+    for data, message in REFUSED_STATUS_CHANGES:
+        response = _post(officer_client, reference, "status", data)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400, data
+        assert message in html and "govuk-error-summary" in html, data
+    assert stored_report(app, reference).status == "new"
+    assert audit_entries(app, "status-changed") == []
+
+
+def test_a_status_changed_by_someone_else_meanwhile_is_not_overridden(
+    app, team, officer_client
+) -> None:
+    reference = send_report(app, "Zq17")
+    page = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    second = signed_in_client(
+        app, create_user(app, email="b@example.org", team_keys=team.private_keys)
+    )
+    _post(second, reference, "status", {"new_status": "in-review", "expected": "new"})
+    # The first officer still has the page from when it was new, and closes it.
+    response = officer_client.post(
+        f"/staff/reports/{reference}/status",
+        data={
+            "csrf_token": csrf_token(page),
+            "new_status": "closed",
+            "close_reason": "duplicate",
+            "expected": "new",
+        },
+    )
+    assert response.status_code == 409
+    assert "Someone else changed the status" in response.get_data(as_text=True)
+    assert stored_report(app, reference).status == "in-review"
+
+
+# --- Assignment ------------------------------------------------------------------------------
+
+
+def test_assigning_and_unassigning_an_officer(app, team, officer, officer_client) -> None:
+    reference = send_report(app, "Zq18")
+    colleague = create_user(app, email="colleague@example.org", name="Chris Colleague")
+    create_user(app, "analyst", name="Ana Analyst")
+    page = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert "Chris Colleague" in page and "Ana Analyst" not in page
+
+    response = _post(officer_client, reference, "assign", {"assign_to": str(colleague.id)})
+    assert response.status_code == 302
+    assert stored_report(app, reference).assigned_to_id == colleague.id
+    html = officer_client.get(response.location).get_data(as_text=True)
+    assert "Assigned to Chris Colleague." in html
+
+    assert _post(officer_client, reference, "assign", {"assign_to": "none"}).status_code == 302
+    assert stored_report(app, reference).assigned_to_id is None
+    entries = audit_entries(app, "assigned")
+    assert [json.loads(e.details) for e in entries] == [
+        {"old": None, "new": colleague.id},
+        {"old": colleague.id, "new": None},
+    ]
+
+
+def test_cannot_assign_to_an_analyst_a_disabled_user_or_nobody_known(
+    app, team, officer_client
+) -> None:
+    reference = send_report(app, "Zq19")
+    analyst = create_user(app, "analyst")
+    gone = create_user(app, email="gone@example.org", name="Gone Officer")
+    with database(app).session() as db:
+        db.get(User, gone.id).disabled = True
+        db.commit()
+    for value in (str(analyst.id), str(gone.id), "99999", "abc", ""):
+        response = _post(officer_client, reference, "assign", {"assign_to": value})
+        assert response.status_code == 400, value
+        assert "Select an officer from the list" in response.get_data(as_text=True)
+    assert stored_report(app, reference).assigned_to_id is None
+
+
+# --- Notes -----------------------------------------------------------------------------------
+
+
+def test_notes_are_encrypted_at_rest_and_shown_to_officers(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq20")
+    secret_words = "Called the victim back Wx9NoteMarker"
+    response = _post(officer_client, reference, "notes", {"note": f"{secret_words}\r\nsecond line"})
+    assert response.status_code == 302
+    assert response.location.endswith(f"/staff/reports/{reference}#notes")
+    _post(officer_client, reference, "notes", {"note": "A later note"})
+
+    html = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert f"{secret_words}<br>second line" in html
+    assert html.index(secret_words) < html.index("A later note")  # newest last
+    assert "Olive Officer" in html
+
+    with database(app).session() as db:
+        notes = db.scalars(select(Note)).all()
+        assert len(notes) == 2 and all(len(n.id) == 32 for n in notes)
+        assert all(b"Wx9NoteMarker" not in n.body for n in notes)
+    assert b"Wx9NoteMarker" not in database_bytes(app)
+    entries = audit_entries(app, "note-added")
+    assert len(entries) == 2
+    assert all("Wx9NoteMarker" not in e.details and "Called" not in e.details for e in entries)
+
+
+def test_a_note_moved_to_another_report_does_not_open(app, team, officer_client) -> None:
+    first = send_report(app, "Zq21")
+    second = send_report(app, "Zq22")
+    _post(officer_client, first, "notes", {"note": "Belongs to the first report"})
+    with database(app).session() as db:
+        note = db.scalar(select(Note))
+        note.report_id = stored_report(app, second).id
+        db.commit()
+    response = officer_client.get(f"/staff/reports/{second}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "This note could not be opened" in html
+    assert "Belongs to the first report" not in html
+
+
+BAD_NOTES = [
+    ("", "Enter the note"),
+    ("   \r\n  ", "Enter the note"),
+    ("y" * 5001, "The note must be 5,000 characters or fewer"),
+]
+
+
+def test_bad_notes_are_refused_and_what_was_typed_is_kept(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq23")
+    for note, message in BAD_NOTES:
+        response = _post(officer_client, reference, "notes", {"note": note})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 400
+        assert message in html and 'href="#note"' in html
+        if note.strip():
+            assert note in html
+    with database(app).session() as db:
+        assert db.scalar(select(Note)) is None
+
+
+def test_a_note_of_exactly_5000_characters_with_line_breaks_is_accepted(
+    app, team, officer_client
+) -> None:
+    reference = send_report(app, "Zq24")
+    note = ("z" * 99 + "\n") * 50  # 5,000 characters as counted in the browser
+    response = _post(officer_client, reference, "notes", {"note": note.replace("\n", "\r\n")})
+    assert response.status_code == 302
+
+
+def test_report_with_a_damaged_seal_gets_the_cannot_open_page(app, team, officer_client) -> None:
+    reference = send_report(app, "Zq25")
+    with database(app).session() as db:
+        report = db.scalar(select(Report).where(Report.reference == reference))
+        key = report.keys[0]
+        key.sealed_data_key = key.sealed_data_key[:-1] + bytes([key.sealed_data_key[-1] ^ 1])
+        db.commit()
+    response = officer_client.get(f"/staff/reports/{reference}")
+    assert response.status_code == 403
+    assert "sealed to a key you do not hold" in response.get_data(as_text=True)
+
+
+def test_generated_rows_are_well_formed() -> None:
+    # The helpers make distinct references the review blueprint accepts.
+    refs = {reference_for(n) for n in range(2000)}
+    assert len(refs) == 2000
+    assert all(re.fullmatch(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", r) for r in refs)

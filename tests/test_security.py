@@ -1,0 +1,216 @@
+"""Web hardening promises (ARCHITECTURE.md §7), each as an attacker or a browser observes it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+
+import pytest
+import redis
+
+from reporting import create_app
+from reporting.config import ConfigError
+from reporting.security import client_network_key
+
+from .conftest import HttpsClient, Reporter, base_config, csrf_token, full_answers
+
+EXPECTED_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+
+
+@pytest.mark.parametrize("path", ["/", "/report/danger", "/no-such-page", "/privacy"])
+def test_every_page_sends_each_security_header(client, path) -> None:
+    headers = client.get(path).headers
+    assert headers["Content-Security-Policy"] == EXPECTED_CSP
+    assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in headers["Permissions-Policy"]
+    assert "geolocation=()" in headers["Permissions-Policy"]
+    assert "microphone=()" in headers["Permissions-Policy"]
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_static_assets_have_headers_but_may_be_cached(client) -> None:
+    response = client.get("/static/css/app.css")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_no_inline_script_or_style_in_any_journey_page(reporter, team) -> None:
+    reporter.start()
+    pages = []
+    for slug, data in full_answers().items():
+        pages.append(reporter.get(f"/report/{slug}").get_data(as_text=True))
+        reporter.answer(slug, data)
+    pages.append(reporter.get("/report/check").get_data(as_text=True))
+    pages.append(reporter.send().get_data(as_text=True))
+    pages.append(reporter.get("/").get_data(as_text=True))
+    for html in pages:
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), "inline script"
+        assert "<style" not in html
+        assert not re.search(r"\sstyle=", html)
+        assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+
+
+def test_cookies_are_host_prefixed_secure_httponly_strict(reporter) -> None:
+    cookies = reporter.client.get("/").headers.getlist("Set-Cookie")
+    cookies += reporter.start().headers.getlist("Set-Cookie")
+    draft = next(c for c in cookies if c.startswith("__Host-draft="))
+    session = next(c for c in cookies if c.startswith("__Host-session="))
+    for cookie in (draft, session):
+        assert "; Secure" in cookie
+        assert "; HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "; Path=/" in cookie
+        assert "Domain=" not in cookie
+    # A session cookie only: gone when the browser closes.
+    assert "Expires=" not in draft and "Max-Age=" not in draft
+
+
+def test_post_without_csrf_token_is_refused(client) -> None:
+    response = client.post("/start", data={})
+    assert response.status_code == 400
+    assert "timed out" in response.get_data(as_text=True)
+
+
+def test_post_with_forged_csrf_token_is_refused(reporter) -> None:
+    reporter.start()
+    response = reporter.client.post("/report/danger", data={"danger": "no", "csrf_token": "x"})
+    assert response.status_code == 400
+
+
+def test_oversized_body_gets_a_413_page(reporter) -> None:
+    reporter.start()
+    page = reporter.get("/report/danger").get_data(as_text=True)
+    response = reporter.client.post(
+        "/report/danger", data={"csrf_token": csrf_token(page), "danger": "x" * 200_000}
+    )
+    assert response.status_code == 413
+    assert "too long" in response.get_data(as_text=True)
+
+
+def test_too_many_posts_get_a_429_page(make_app) -> None:
+    app = make_app(RATELIMIT_POST="3 per minute")
+    app.test_client_class = HttpsClient
+    reporter = Reporter(app.test_client())
+    reporter.start()
+    # The start counts too: one budget for every POST, whichever page.
+    statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    assert "Too many attempts" in reporter.client.post("/start").get_data(as_text=True)
+
+
+def test_final_submit_has_its_own_stricter_limit(make_app) -> None:
+    app = make_app(RATELIMIT_SUBMIT="1 per hour")
+    app.test_client_class = HttpsClient
+    reporter = Reporter(app.test_client())
+    reporter.start()
+    reporter.answer_all(full_answers())
+    page = reporter.get("/report/check").get_data(as_text=True)
+    first = reporter.client.post("/report/check", data={"csrf_token": csrf_token(page)})
+    second = reporter.client.post("/report/check", data={"csrf_token": csrf_token(page)})
+    assert first.status_code == 503  # no team key in this test; the attempt still counts
+    assert second.status_code == 429
+
+
+def test_rate_limit_storage_never_holds_the_address(make_app) -> None:
+    app = make_app(RATELIMIT_POST="100 per minute")
+    app.test_client_class = HttpsClient
+    reporter = Reporter(app.test_client())
+    reporter.start()
+    reporter.answer("danger", {"danger": "no"})
+    storage = app.extensions["reporting.limiter"].storage
+    keys = " ".join(str(k) for k in storage.storage)
+    assert keys, "the limiter stored nothing"
+    assert "203.0.113" not in keys
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.77"}):
+        key = client_network_key()
+    assert key in keys
+    # Neighbours in the same /24 share a budget; another network does not.
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+        assert client_network_key() == key
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+        assert client_network_key() != key
+
+
+def test_no_ip_address_or_user_agent_in_logs(app, reporter, team, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    reporter.client.environ_base["HTTP_USER_AGENT"] = "UniqueAgent/9.9"
+    reporter.start()
+    reporter.answer_all(full_answers())
+    reporter.send()
+    reporter.client.get("/no-such-page?secret=query")
+    text = caplog.text + " ".join(str(r.args) for r in caplog.records)
+    assert "203.0.113" not in text
+    assert "UniqueAgent" not in text
+    assert "secret=query" not in text
+
+
+def test_dev_http_mode_serves_loopback_only(make_app) -> None:
+    app = make_app(DEV_HTTP=True)
+    client = app.test_client()
+    assert client.get("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    far = client.get(
+        "/", base_url="http://reporting.example.org", environ_base={"REMOTE_ADDR": "203.0.113.1"}
+    )
+    assert far.status_code == 400
+    spoofed_host = client.get("/", environ_base={"REMOTE_ADDR": "203.0.113.1"})
+    assert spoofed_host.status_code == 400
+
+
+def test_config_refuses_to_start_without_secrets(tmp_path) -> None:
+    config = base_config(tmp_path)
+    for missing in ("SECRET_KEY", "RECEIPT_PEPPER"):
+        broken = {k: v for k, v in config.items() if k != missing}
+        with pytest.raises(ConfigError, match=missing):
+            create_app(broken)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app({**config, "SECRET_KEY": "short"})
+    with pytest.raises(ConfigError, match="RECEIPT_PEPPER"):
+        create_app({**config, "RECEIPT_PEPPER": "not hex at all, but long enough to pass"})
+
+
+def test_config_from_environment_and_instance_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("REPORTING_INSTANCE_PATH", str(tmp_path))
+    for name in ("REPORTING_SECRET_KEY", "REPORTING_RECEIPT_PEPPER"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError):
+        create_app()
+    (tmp_path / "config.py").write_text(f'SECRET_KEY = "{"k" * 40}"\n')
+    monkeypatch.setenv("REPORTING_RECEIPT_PEPPER", "ab" * 32)
+    monkeypatch.setenv("REPORTING_EXIT_URL", "https://example.org/neutral")
+    app = create_app()
+    assert app.config["SECRET_KEY"] == "k" * 40
+    assert app.config["EXIT_URL"] == "https://example.org/neutral"
+    assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path}/reporting.sqlite3"
+
+
+def test_rate_limits_on_redis_hold_no_address(make_app) -> None:
+    """Many workers share counters in Redis: the keys there are HMACs, never addresses."""
+    url = os.environ.get("REPORTING_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    store = redis.Redis.from_url(url)
+    try:
+        store.flushdb()
+    except redis.ConnectionError:
+        pytest.fail(
+            f"This test needs Redis at {url} (start redis-server, or set REPORTING_TEST_REDIS_URL)"
+        )
+    app = make_app(RATELIMIT_POST="3 per minute", RATELIMIT_STORAGE_URI=url)
+    app.test_client_class = HttpsClient
+    reporter = Reporter(app.test_client())
+    reporter.start()
+    statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    keys = b" ".join(store.keys("*"))
+    assert keys, "nothing was counted in Redis"
+    assert b"203.0.113" not in keys
+    store.flushdb()
