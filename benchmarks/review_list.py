@@ -100,14 +100,15 @@ def generate(start: int, stop: int, officer_id: int, rng: random.Random) -> Iter
     private_key = rng.randbytes(120)
     for number in range(start, stop):
         report_id = f"{number:032x}"
+        status, district = rng.choices(statuses, weights)[0], rng.choice(districts)
         yield (
             {
                 "id": report_id,
                 "reference": reference_for(number),
                 "received_on": today - dt.timedelta(days=rng.randrange(1_500)),
-                "status": rng.choices(statuses, weights)[0],
+                "status": status,
                 "reporter_type": rng.choice(REPORTER_TYPES),
-                "district": rng.choice(districts),
+                "district": district,
                 "answers": answers,
                 "receipt_lookup": number.to_bytes(8, "big") + bytes(24),
                 "reporter_public_key": public_key,
@@ -115,7 +116,14 @@ def generate(start: int, stop: int, officer_id: int, rng: random.Random) -> Iter
                 "assigned_to_id": officer_id if rng.random() < 0.2 else None,
                 "status_changed_on": None,
             },
-            {"report_id": report_id, "strand": rng.choice(strands)},
+            # The strand row carries copies of the report's status and district, as the app
+            # writes it.
+            {
+                "report_id": report_id,
+                "strand": rng.choice(strands),
+                "status": status,
+                "district": district,
+            },
         )
 
 

@@ -198,6 +198,10 @@ def change_status(
     )
     if getattr(result, "rowcount", 0) != 1:
         raise StatusChangedMeanwhile
+    # The strands' copy of the status (for the strand-filtered list) moves with it.
+    db.execute(
+        update(ReportStrand).where(ReportStrand.report_id == report.id).values(status=new_status)
+    )
     audit.record(
         db,
         "status-changed",
@@ -376,13 +380,25 @@ def _total(counts: dict[str, int], status: str | None) -> tuple[int, bool]:
     return sum(min(count, COUNT_CAP) for count in shown), exact
 
 
-def _filtered(query: Select[Any], filters: ListFilters, *, with_status: bool) -> Select[Any]:
-    """``query`` over reports narrowed by ``filters`` (clear columns only)."""
+def _filtered(query: Select[Any], filters: ListFilters, *, status: str | None) -> Select[Any]:
+    """``query`` over reports narrowed by ``filters`` but its status, and by ``status``."""
     conditions: list[ColumnElement[bool]] = []
-    if with_status and filters.status:
-        conditions.append(Report.status == filters.status)
-    if filters.district:
-        conditions.append(Report.district == filters.district)
+    if filters.strand:
+        # A join, not IN/EXISTS: (report_id, strand) is the primary key, so it adds at most one
+        # row per report. The strand rows carry copies of status and district, so those two
+        # filters are read there: the strand index then holds exactly the matching reports,
+        # and a count under them reads that index and the reports' primary key, no table.
+        on = (ReportStrand.report_id == Report.id) & (ReportStrand.strand == filters.strand)
+        if status:
+            on &= ReportStrand.status == status
+        if filters.district:
+            on &= ReportStrand.district == filters.district
+        query = query.join(ReportStrand, on)
+    else:
+        if status:
+            conditions.append(Report.status == status)
+        if filters.district:
+            conditions.append(Report.district == filters.district)
     if filters.reporter_type:
         conditions.append(Report.reporter_type == filters.reporter_type)
     if filters.unassigned:
@@ -393,15 +409,13 @@ def _filtered(query: Select[Any], filters: ListFilters, *, with_status: bool) ->
         conditions.append(Report.received_on >= filters.received_from)
     if filters.received_to:
         conditions.append(Report.received_on <= filters.received_to)
-    if filters.strand:
-        # A join, not IN/EXISTS: (report_id, strand) is the primary key, so it adds at most one
-        # row per report, and the planner may start from either side: from the strand index
-        # when the strand is rare, from the reports when another filter is narrower.
-        query = query.join(
-            ReportStrand,
-            (ReportStrand.report_id == Report.id) & (ReportStrand.strand == filters.strand),
-        )
     return query.where(*conditions)
+
+
+def _strand_rows_suffice(filters: ListFilters) -> bool:
+    """True if a strand is asked for and every other filter is on status or district only."""
+    narrowed_by = {name for name, value in vars(filters).items() if value} - {"oldest_first"}
+    return "strand" in narrowed_by and narrowed_by <= {"strand", "status", "district"}
 
 
 def status_counts_query(filters: ListFilters) -> CompoundSelect:
@@ -410,12 +424,18 @@ def status_counts_query(filters: ListFilters) -> CompoundSelect:
     for code in STATUS_LABELS:
         # An inline constant (the codes are ours): PostgreSQL cannot type a bound one here.
         assert re.fullmatch(r"[a-z-]+", code), code
-        capped = (
-            _filtered(select(literal_column("1")).select_from(Report), filters, with_status=False)
-            .where(Report.status == code)
-            .limit(COUNT_CAP + 1)
-            .subquery()
-        )
+        if _strand_rows_suffice(filters):
+            # Every filter is on the strand rows' own columns: their index alone answers.
+            matching = select(literal_column("1")).where(
+                ReportStrand.strand == filters.strand,
+                ReportStrand.status == code,
+                *([ReportStrand.district == filters.district] if filters.district else []),
+            )
+        else:
+            matching = _filtered(
+                select(literal_column("1")).select_from(Report), filters, status=code
+            )
+        capped = matching.limit(COUNT_CAP + 1).subquery()
         parts.append(
             select(
                 literal_column(f"'{code}'").label("status"), func.count().label("n")
@@ -450,7 +470,7 @@ def page_query(filters: ListFilters, *, offset: int, limit: int, reverse: bool) 
     # officer's name are read for the page's own rows and no others.
     order = _order(filters, reverse=reverse)
     page_ids = (
-        _filtered(select(Report.id), filters, with_status=True)
+        _filtered(select(Report.id), filters, status=filters.status)
         .order_by(*order)
         .offset(offset)
         .limit(limit)

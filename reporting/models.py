@@ -235,13 +235,28 @@ class ReportStrand(Base):
     """A hate strand the reporter named (clear, for triage and statistics)."""
 
     __tablename__ = "report_strands"
-    # Filtering by strand walks (strand, report_id) without touching the table.
-    __table_args__ = (Index("ix_report_strands_strand_report_id", "strand", "report_id"),)
+    # The review list under a strand filter reads this index alone: its counts per status
+    # walk exactly the matching entries (strand, status[, district]), not every report of the
+    # district or status probed for its strands.
+    __table_args__ = (
+        Index(
+            "ix_report_strands_strand_status_district",
+            "strand",
+            "status",
+            "district",
+            "report_id",
+        ),
+    )
 
     report_id: Mapped[str] = mapped_column(
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
     )
     strand: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # Copies of the report's columns, for the index above. A report's district never changes;
+    # its status changes only in casework.change_status, which updates both in one statement
+    # pair inside one transaction.
+    status: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str | None] = mapped_column(String(40))
 
 
 class ReportIncidentType(Base):

@@ -107,7 +107,17 @@ def send_report(
     strands = sorted(set(answer("why", "strands") or []))
     if strands:
         connection.execute(
-            insert(ReportStrand), [{"report_id": draft.id, "strand": s} for s in strands]
+            insert(ReportStrand),
+            [
+                # With the report's status and district, copied for the strand-filtered list.
+                {
+                    "report_id": draft.id,
+                    "strand": s,
+                    "status": row["status"],
+                    "district": row["district"],
+                }
+                for s in strands
+            ],
         )
     types = sorted(set(answer("what-happened", "incident_types") or []))
     if types:

@@ -61,3 +61,48 @@ def test_0002_keeps_reports_written_under_0001(app) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_0004_copies_status_and_district_to_the_strands_of_existing_reports(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0003")
+    with engine.begin() as connection:
+        for report_id, reference, status, district in [
+            ("a1", "HC-AAAA-BBBB", "closed", "corby"),
+            ("a2", "HC-AAAA-CCCC", "new", None),
+        ]:
+            connection.execute(
+                text(
+                    "INSERT INTO reports (id, reference, received_on, status, reporter_type,"
+                    " district, answers, receipt_lookup, reporter_public_key,"
+                    " reporter_private_key_encrypted) VALUES (:id, :reference, '2026-01-02',"
+                    " :status, 'witness', :district, :blob, :lookup, :blob, :blob)"
+                ),
+                {
+                    "id": report_id,
+                    "reference": reference,
+                    "status": status,
+                    "district": district,
+                    "blob": b"\x01ciphertext",
+                    "lookup": reference.encode(),
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO report_strands (report_id, strand) VALUES"
+                " ('a1', 'race'), ('a1', 'religion'), ('a2', 'age')"
+            )
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        strands = connection.execute(
+            text(
+                "SELECT report_id, strand, status, district FROM report_strands"
+                " ORDER BY report_id, strand"
+            )
+        ).all()
+    assert [tuple(row) for row in strands] == [
+        ("a1", "race", "closed", "corby"),
+        ("a1", "religion", "closed", "corby"),
+        ("a2", "age", "new", None),
+    ]
