@@ -457,11 +457,11 @@ def status_counts(db: Session, filters: ListFilters) -> dict[str, int]:
 
 
 def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
-    # Received date first (indexed); the reference breaks ties so every page is stable.
-    oldest_first = filters.oldest_first != reverse
-    date = Report.received_on.asc() if oldest_first else Report.received_on.desc()
-    reference = Report.reference.desc() if reverse else Report.reference.asc()
-    return [date, reference]
+    # Received date, then the reference so every page is stable. Newest first is exactly
+    # oldest first reversed, so one index (received_on, reference, id) serves both, either way.
+    if filters.oldest_first != reverse:
+        return [Report.received_on.asc(), Report.reference.asc()]
+    return [Report.received_on.desc(), Report.reference.desc()]
 
 
 def page_query(filters: ListFilters, *, offset: int, limit: int, reverse: bool) -> Select[Any]:

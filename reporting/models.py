@@ -181,9 +181,14 @@ class Report(Base):
     """A sent report: triage columns in clear, the answers sealed."""
 
     __tablename__ = "reports"
-    # The review list: newest first, usually filtered by status.
+    # The review list, newest or oldest first, maybe filtered by status: these two indexes
+    # hold its order (date, then reference) and the id, so any page, however deep, is a walk
+    # of one index without a sort or a table read.
     __table_args__ = (
-        Index("ix_reports_status_received_on", "status", "received_on"),
+        Index("ix_reports_received_on_reference", "received_on", "reference", "id"),
+        Index(
+            "ix_reports_status_received_on_reference", "status", "received_on", "reference", "id"
+        ),
         # Counts per status under a district or reporter-type filter read the index only.
         Index("ix_reports_district_status", "district", "status"),
         Index("ix_reports_reporter_type_status", "reporter_type", "status"),
@@ -191,8 +196,8 @@ class Report(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="new")
     reporter_type: Mapped[str] = mapped_column(String(20))
     district: Mapped[str | None] = mapped_column(String(40))
     incident_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM
