@@ -29,6 +29,7 @@ instance/demo-admin.txt: instance/config.py
 	mv $@.tmp $@
 
 run: $(VENV)/.installed instance/demo-admin.txt
+	$(VENV)/bin/alembic upgrade head  # an instance made by an older checkout gets its schema
 	@cat instance/demo-admin.txt
 	@echo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
