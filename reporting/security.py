@@ -8,11 +8,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import time
 from collections.abc import Callable
 
 from flask import Flask, Response, abort, current_app, request
 from flask_limiter import Limiter
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import MemoryStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import crypto
@@ -40,6 +42,10 @@ SECURITY_HEADERS = {
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
+# Not an HTTP_ name, so no request header can set it.
+_NETWORK_KEY_ENVIRON = "reporting.client_network_key"
+
+
 def client_network_key() -> str:
     """Rate-limit key: an HMAC of the client's network, so no address reaches storage.
 
@@ -47,6 +53,10 @@ def client_network_key() -> str:
     hold many addresses in a block; the HMAC because limiter storage (Redis) is not ours to
     keep clean of personal data.
     """
+    # Each limit on a request asks (the app-wide one and an endpoint's): work it out once.
+    cached: str | None = request.environ.get(_NETWORK_KEY_ENVIRON)
+    if cached is not None:
+        return cached
     network = "unknown"
     try:
         address = ipaddress.ip_address(request.remote_addr or "")
@@ -55,7 +65,40 @@ def client_network_key() -> str:
     except ValueError:
         pass
     key = current_app.extensions["reporting.network_key"]
-    return hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:32]
+    request.environ[_NETWORK_KEY_ENVIRON] = digest
+    return digest
+
+
+class SweptMemoryStorage(MemoryStorage):
+    """limits' in-process storage (``memory://``) without a thread per request.
+
+    The stock storage starts a 10 ms timer thread to sweep expired entries whenever the last
+    one has finished: on a busy worker, a new thread every request or two. No count needs the
+    sweep (reading a counter drops it once expired); it only frees keys nobody asks about
+    again. Here the same sweep runs in the request that is counting, at most once a second.
+    """
+
+    STORAGE_SCHEME = ["reporting-memory"]
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: str):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.next_sweep = time.monotonic() + self.SWEEP_SECONDS
+
+    # Called by MemoryStorage before every change to a count (its name is mangled).
+    def _MemoryStorage__schedule_expiry(self) -> None:
+        now = time.monotonic()
+        if now >= self.next_sweep:
+            self.next_sweep = now + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+
+
+def _storage_uri(configured: str) -> str:
+    """The limiter's storage: ``memory://`` means :class:`SweptMemoryStorage`."""
+    if configured == "memory://":
+        return "reporting-memory://"
+    return configured
 
 
 def _is_not_post() -> bool:
@@ -86,7 +129,7 @@ def init_app(app: Flask) -> None:
         # One budget for every POST in the app, not one per endpoint.
         application_limits=[_post_limit],
         application_limits_exempt_when=_is_not_post,
-        storage_uri=app.config["RATELIMIT_STORAGE_URI"],
+        storage_uri=_storage_uri(app.config["RATELIMIT_STORAGE_URI"]),
         headers_enabled=False,
         key_prefix="reporting",
     )
@@ -123,12 +166,26 @@ def _refuse_non_loopback() -> None:
         abort(400, description="Development mode serves 127.0.0.1 only.")
 
 
+_SECURITY_HEADERS_LOWER = [(name.lower(), name, value) for name, value in SECURITY_HEADERS.items()]
+
+
 def set_security_headers(response: Response) -> Response:
-    """Set the hardening headers on every response."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Set the hardening headers on every response.
+
+    A header the view set already is kept, except Cache-Control and Pragma on anything but a
+    static file: those are always replaced. The response's headers are looked through once
+    (each ``setdefault`` would look through them all again).
+    """
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}
+    for lower, name, value in _SECURITY_HEADERS_LOWER:
+        if lower not in present:
+            headers.add(name, value)
     if request.endpoint != "static":
         # Report data must not survive in a shared device's cache or history snapshots.
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["Pragma"] = "no-cache"
+        for name, value in (("Cache-Control", "no-store"), ("Pragma", "no-cache")):
+            if name.lower() in present:
+                headers.set(name, value)
+            else:
+                headers.add(name, value)
     return response

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
 import re
+import threading
+import time
 
 import pytest
 import redis
+from flask import Response
+from sqlalchemy import func, select
 
 from reporting import create_app
 from reporting.config import ConfigError
-from reporting.security import client_network_key
+from reporting.db import database
+from reporting.models import Report
+from reporting.security import SweptMemoryStorage, client_network_key, set_security_headers
 
 from .conftest import HttpsClient, Reporter, base_config, csrf_token, full_answers
 
@@ -214,3 +221,75 @@ def test_rate_limits_on_redis_hold_no_address(make_app) -> None:
     assert keys, "nothing was counted in Redis"
     assert b"203.0.113" not in keys
     store.flushdb()
+
+
+def test_the_final_submit_refuses_a_missing_or_forged_token_and_a_filled_honeypot(
+    app, reporter, team
+) -> None:
+    reporter.start()
+    reporter.answer_all(full_answers())
+    token = csrf_token(reporter.get("/report/check").get_data(as_text=True))
+    for data in ({}, {"csrf_token": "forged"}, {"csrf_token": token, "website": "http://x"}):
+        assert reporter.client.post("/report/check", data=data).status_code == 400, data
+    with database(app).session() as db:
+        assert db.scalar(select(func.count()).select_from(Report)) == 0
+    assert reporter.client.post("/report/check", data={"csrf_token": token}).status_code == 200
+
+
+def test_in_memory_rate_limits_start_no_thread_per_request(make_app, monkeypatch) -> None:
+    """memory:// counts in the request: the stock storage started a timer thread whenever the
+    last one had finished, so a busy worker started one every request or two."""
+    app = make_app(RATELIMIT_POST="3 per minute")
+    assert isinstance(app.extensions["reporting.limiter"].storage, SweptMemoryStorage)
+    app.test_client_class = HttpsClient
+    reporter = Reporter(app.test_client())
+    reporter.get("/")
+    started: list[threading.Thread] = []
+    real_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        started.append(thread)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    statuses = []
+    for _ in range(4):
+        time.sleep(0.02)  # longer than the stock storage's 10 ms timer
+        statuses.append(reporter.client.post("/start", data={"csrf_token": "x"}).status_code)
+    assert statuses == [400, 400, 400, 429]  # still counted, refused or not
+    assert started == []
+
+
+def test_in_memory_rate_limits_still_sweep_expired_counters() -> None:
+    storage = SweptMemoryStorage()
+    storage.incr("old", 0.01)
+    time.sleep(0.02)
+    storage.next_sweep = 0.0  # the sweep is due (it runs at most once a second)
+    storage.incr("new", 60)
+    assert "old" not in storage.storage and "old" not in storage.expirations
+    assert storage.get("new") == 1
+    assert storage.next_sweep > time.monotonic()
+
+
+def test_headers_a_response_sets_itself_are_kept_but_never_its_caching(app) -> None:
+    with app.test_request_context("/privacy"):
+        response = Response(
+            "x", headers={"X-Frame-Options": "SAMEORIGIN", "Cache-Control": "max-age=60"}
+        )
+        response = set_security_headers(response)
+    assert response.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert response.headers.getlist("Cache-Control") == ["no-store"]
+    assert response.headers.getlist("Pragma") == ["no-cache"]
+    assert response.headers.getlist("Content-Security-Policy") == [EXPECTED_CSP]
+
+
+def test_the_network_key_is_worked_out_once_a_request(app, monkeypatch) -> None:
+    calls = []
+    real_new = hmac.new
+    monkeypatch.setattr(hmac, "new", lambda *a, **k: calls.append(a) or real_new(*a, **k))
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "203.0.113.77"}):
+        first = client_network_key()
+        assert client_network_key() == first
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
+        assert client_network_key() != first
+    assert len(calls) == 2
