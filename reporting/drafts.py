@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from . import crypto
@@ -59,6 +59,23 @@ class DraftCookie:
         return cls(draft_id, key)
 
 
+@dataclass(frozen=True)
+class LiveDraft:
+    """A draft row as this request read it: the answers' ciphertext and the idle expiry."""
+
+    id: str
+    answers: bytes | None
+    expires_at: dt.datetime
+
+
+# Core statements, built once: every journey request runs one or both, and the ORM's identity
+# map and unit of work cost more than the queries (a draft is read once a request anyway).
+_READ_DRAFT = select(Draft.id, Draft.answers, Draft.expires_at).where(
+    Draft.id == bindparam("draft_id")
+)
+_SAVE_DRAFT = update(Draft).where(Draft.id == bindparam("draft_id"))
+
+
 def answers_context(report_id: str) -> bytes:
     """Associated data binding the answers' ciphertext to one report (or its draft)."""
     return f"report:{report_id}:answers:v1".encode()
@@ -79,13 +96,24 @@ def start_draft(db: Session, *, idle_minutes: int, now: dt.datetime | None = Non
     return cookie
 
 
-def _live_draft(db: Session, cookie: DraftCookie, now: dt.datetime) -> Draft:
-    draft = db.get(Draft, cookie.draft_id)
-    if draft is None or draft.expires_at <= now:
+def _live_drafts(db: Session) -> dict[str, LiveDraft]:
+    # Kept for the session, so that a load and then a save in one request read the row once.
+    live: dict[str, LiveDraft] = db.info.setdefault("live_drafts", {})
+    return live
+
+
+def _live_draft(db: Session, cookie: DraftCookie, now: dt.datetime) -> LiveDraft:
+    live = _live_drafts(db)
+    draft = live.get(cookie.draft_id)
+    if draft is None:
+        if db.new:
+            db.flush()  # a draft started in this session: what the ORM's autoflush would do
+        row = db.connection().execute(_READ_DRAFT, {"draft_id": cookie.draft_id}).first()
+        if row is None:
+            raise DraftExpired
+        draft = live[cookie.draft_id] = LiveDraft(row.id, row.answers, row.expires_at)
+    if draft.expires_at <= now:
         raise DraftExpired
-    # The identity map holds rows weakly; keep this one for the session so that a load and
-    # then a save in one request read the row once.
-    db.info.setdefault("live_drafts", {})[draft.id] = draft
     return draft
 
 
@@ -121,12 +149,25 @@ def save_answers(
     now = now or utcnow()
     draft = _live_draft(db, cookie, now)
     plaintext = json.dumps(answers, separators=(",", ":")).encode()
-    draft.answers = crypto.encrypt(cookie.data_key, plaintext, context=answers_context(draft.id))
-    draft.expires_at = now + dt.timedelta(minutes=idle_minutes)
+    saved = LiveDraft(
+        draft.id,
+        crypto.encrypt(cookie.data_key, plaintext, context=answers_context(draft.id)),
+        now + dt.timedelta(minutes=idle_minutes),
+    )
+    result = db.connection().execute(
+        _SAVE_DRAFT,
+        {"draft_id": saved.id, "answers": saved.answers, "expires_at": saved.expires_at},
+    )
+    if result.rowcount != 1:
+        # Deleted since it was read (exit or a send in another tab): nothing left to save to.
+        _live_drafts(db).pop(saved.id, None)
+        raise DraftExpired
+    _live_drafts(db)[saved.id] = saved
 
 
 def delete_draft(db: Session, cookie: DraftCookie | None) -> None:
     if cookie is not None:
+        _live_drafts(db).pop(cookie.draft_id, None)
         db.execute(delete(Draft).where(Draft.id == cookie.draft_id))
 
 
@@ -136,6 +177,8 @@ def purge_expired(db: Session, *, now: dt.datetime | None = None) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def take_draft(db: Session, cookie: DraftCookie, now: dt.datetime | None = None) -> Draft:
-    """The live draft row, for turning into a report."""
-    return _live_draft(db, cookie, now or utcnow())
+def take_draft(db: Session, cookie: DraftCookie, now: dt.datetime | None = None) -> LiveDraft:
+    """The live draft row, for turning into a report (the caller deletes the row)."""
+    draft = _live_draft(db, cookie, now or utcnow())
+    _live_drafts(db).pop(draft.id, None)
+    return draft

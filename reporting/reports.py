@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Insert, bindparam, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import crypto
 from .drafts import DraftCookie, answers_context, take_draft
-from .keys import active_team_keys
+from .keys import NoTeamKey
 from .models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
 
 # No 0/O, 1/I/L: references are read aloud over the phone.
@@ -24,6 +25,10 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 class ReportIncomplete(Exception):
     """The draft has no answers to send."""
+
+
+class ReferenceClash(Exception):
+    """Every reference picked for a report was already taken."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,30 @@ def new_reference() -> str:
     return f"HC-{chars[:4]}-{chars[4:]}"
 
 
+# The active team keys, as keys.active_team_keys reads them (with a shared lock: a rotation
+# about to retire a key waits for a report being sealed to it), but only the columns sealing
+# needs, as plain rows: loading ORM objects cost more than the query on this hot path.
+_SEALING_KEYS = (
+    select(TeamKey.id, TeamKey.key_id, TeamKey.public_key)
+    .where(TeamKey.active.is_(True))
+    .with_for_update(read=True)
+)
+
+_DELETE_DRAFT = delete(Draft).where(Draft.id == bindparam("draft_id"))
+
+
+@functools.cache
+def _insert_report_statement(dialect: str) -> Insert:
+    """INSERT INTO reports ... ON CONFLICT (reference) DO NOTHING, for this database; its
+    rowcount (kept: SQLAlchemy keeps an INSERT's only on request) is 0 on a clash."""
+    dialect_insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
+    return (
+        dialect_insert(Report)
+        .on_conflict_do_nothing(index_elements=[Report.reference])
+        .execution_options(preserve_rowcount=True)
+    )
+
+
 def send_report(
     db: Session,
     cookie: DraftCookie,
@@ -63,7 +92,10 @@ def send_report(
     draft = take_draft(db, cookie)
     if draft.answers is None:
         raise ReportIncomplete
-    team_keys = active_team_keys(db)
+    connection = db.connection()  # Core on the session's transaction: no ORM overhead
+    team_keys = connection.execute(_SEALING_KEYS).all()
+    if not team_keys:
+        raise NoTeamKey
     receipt = crypto.generate_receipt()
     receipt_secrets = crypto.derive_receipt_secrets(receipt, pepper, receipt_kdf)
     reporter = crypto.generate_keypair()
@@ -93,17 +125,16 @@ def send_report(
         ),
     }
     # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
-    # again on the unique constraint rather than look first on every report.
-    connection = db.connection()  # Core on the session's transaction: no ORM overhead
-    for attempt in range(5):
+    # again when the reference is taken rather than look first on every report. ON CONFLICT
+    # (reference) DO NOTHING inserts nothing on a clash, without a savepoint round trip (which
+    # on SQLite also committed the report on its own, before its strands and keys).
+    insert_report = _insert_report_statement(connection.dialect.name)
+    for _attempt in range(5):
         row["reference"] = new_reference()
-        try:
-            with connection.begin_nested():
-                connection.execute(insert(Report), row)
+        if connection.execute(insert_report, row).rowcount == 1:
             break
-        except IntegrityError:
-            if attempt == 4:
-                raise
+    else:
+        raise ReferenceClash("no free reference after 5 tries")
     strands = sorted(set(answer("why", "strands") or []))
     if strands:
         connection.execute(
@@ -140,8 +171,7 @@ def send_report(
             for team_key in team_keys
         ],
     )
-    connection.execute(delete(Draft).where(Draft.id == draft.id))
-    db.expunge(draft)
+    connection.execute(_DELETE_DRAFT, {"draft_id": draft.id})
     return SentReport(row["reference"], receipt)
 
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
-from sqlalchemy import select, update
+import pytest
+from flask import render_template
+from jinja2 import ChoiceLoader, DictLoader
+from sqlalchemy import func, select, update
 
-from reporting import crypto
+from reporting import crypto, drafts
 from reporting.db import database
+from reporting.fragments import render_with_values
 from reporting.journey.questions import PAGES
-from reporting.models import Draft, Report
+from reporting.models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand
 from reporting.reports import open_report
 
 from .conftest import Reporter, csrf_token, full_answers
@@ -283,3 +288,130 @@ def test_a_reference_clash_picks_another(app, reporter, team, monkeypatch) -> No
         assert reporter.send().status_code == 200
     with database(app).session() as db:
         assert sorted(db.scalars(select(Report.reference))) == ["HC-AAAA-AAAA", "HC-BBBB-BBBB"]
+
+
+def count(app, model: Any) -> int:
+    with database(app).session() as db:
+        return int(db.scalar(select(func.count()).select_from(model)))
+
+
+def test_a_reference_that_stays_taken_is_given_up_after_five_tries(
+    app, reporter, team, monkeypatch, caplog
+) -> None:
+    from reporting import reports
+
+    picks: list[str] = []
+    monkeypatch.setattr(reports, "new_reference", lambda: picks.append("") or "HC-AAAA-AAAA")
+    reporter.start()
+    reporter.answer_all(full_answers())
+    assert reporter.send().status_code == 200
+    reporter.start()
+    reporter.answer_all(full_answers())
+    assert reporter.send().status_code == 500
+    assert "unhandled ReferenceClash" in caplog.text
+    assert len(picks) == 1 + 5
+    assert count(app, Report) == 1
+    assert count(app, Draft) == 1  # the second reporter's answers are still there
+
+
+def test_a_failure_after_the_report_row_is_written_leaves_no_part_of_it(
+    app, reporter, team, monkeypatch
+) -> None:
+    """The report, its strands, types and keys, and the draft's deletion commit together.
+
+    (The reference-clash retry used to wrap the report's insert in a savepoint, and on SQLite
+    releasing it committed the report alone: a failure later left a report without keys.)
+    """
+    from reporting import reports
+
+    def broken_seal(*_args: Any, **_kwargs: Any) -> bytes:
+        raise RuntimeError("sealing failed")
+
+    reporter.start()
+    reporter.answer_all(full_answers())
+    monkeypatch.setattr(reports.crypto, "seal", broken_seal)
+    assert reporter.send().status_code == 500
+    for model in (Report, ReportStrand, ReportIncidentType, ReportKey):
+        assert count(app, model) == 0, model.__name__
+    assert count(app, Draft) == 1
+    monkeypatch.undo()
+    # Nothing half-sent is in the way: sending again works.
+    assert reporter.send().status_code == 200
+    assert count(app, Report) == 1 and count(app, ReportKey) == 1
+
+
+def test_each_confirmation_shows_its_own_reference_and_receipt(app, reporter, team) -> None:
+    """The page comes from a cached frame after the first time: it must be exactly the page
+    the template renders, with this report's values and no one else's."""
+    sent = []
+    for _ in range(3):
+        reporter.start()
+        reporter.answer_all(full_answers())
+        html = reporter.send().get_data(as_text=True)
+        reference = re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", html)
+        assert reference
+        receipt = receipt_on(html)
+        with app.test_request_context("/report/check", method="POST"):
+            assert html == render_template(
+                "journey/confirmation.html",
+                title="Report sent",
+                reference=reference.group(0),
+                receipt_groups=[receipt[i : i + 4] for i in range(0, 16, 4)],
+            )
+        sent.append((reference.group(0), receipt))
+    assert len({reference for reference, _ in sent}) == 3
+    assert len({receipt for _, receipt in sent}) == 3
+    with database(app).session() as db:
+        for reference, receipt in sent:
+            lookup = crypto.derive_receipt_secrets(
+                receipt, bytes.fromhex(app.config["RECEIPT_PEPPER"]), app.config["RECEIPT_KDF"]
+            ).lookup_id
+            report = db.scalar(select(Report).where(Report.reference == reference))
+            assert report.receipt_lookup == lookup
+
+
+def test_cached_frames_escape_values_and_skip_pages_that_do_more_than_print_them(app) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            DictLoader(
+                {
+                    "test/printed.html": "<p>{{ v[0] }} and {{ v[1] }}</p>",
+                    "test/upper.html": "<p>{{ v[0] | upper }}</p>",
+                    "test/tested.html": "<p>{% if v[0] == 'yes' %}Yes{% else %}No{% endif %}</p>",
+                }
+            ),
+            app.jinja_loader,
+        ]
+    )
+    pages = app.extensions["reporting.pages"]
+
+    def context(values: Any) -> dict[str, Any]:
+        return {"v": values}
+
+    with app.test_request_context("/"):
+        assert render_with_values("test/printed.html", context, ["a", "<b>"]) == (
+            "<p>a and &lt;b&gt;</p>"
+        )
+        assert pages[("test/printed.html", "", 2)] is not None
+        assert render_with_values("test/printed.html", context, ["c&", "d"]) == (
+            "<p>c&amp; and d</p>"
+        )
+        for name, first, second in (
+            ("test/upper.html", ("abc", "<p>ABC</p>"), ("xyz", "<p>XYZ</p>")),
+            ("test/tested.html", ("yes", "<p>Yes</p>"), ("no", "<p>No</p>")),
+        ):
+            assert render_with_values(name, context, [first[0]]) == first[1]
+            assert pages[(name, "", 1)] is None, name  # rendered in full from now on
+            assert render_with_values(name, context, [second[0]]) == second[1]
+
+
+def test_saving_a_draft_deleted_since_it_was_read_is_an_expired_draft(app) -> None:
+    with database(app).session() as db:
+        cookie = drafts.start_draft(db, idle_minutes=60)
+        db.commit()
+        assert drafts.load_answers(db, cookie) == {}
+        with database(app).session() as other:  # "Exit this page" in another tab
+            drafts.delete_draft(other, cookie)
+            other.commit()
+        with pytest.raises(drafts.DraftExpired):
+            drafts.save_answers(db, cookie, {"danger": {"danger": "no"}}, idle_minutes=60)

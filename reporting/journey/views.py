@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -19,7 +20,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import access, drafts, reports
+from .. import access, drafts, fragments, reports
 from ..config import receipt_pepper
 from ..db import get_session
 from ..keys import NoTeamKey
@@ -250,8 +251,11 @@ def check() -> BaseResponse:
     missing = first_unanswered(answers)
     if missing is not None:
         return redirect(_question_url(missing))
-    form = forms.SendForm()
     if request.method == "POST":
+        # CSRFProtect checked the token before this view ran, on every POST (a form's own
+        # check is then skipped anyway): this form only reads the honeypot, so it makes no
+        # fresh token, which costs more than the form.
+        form = forms.SendForm(meta={"csrf": False})
         if not form.validate() or form.honeypot_filled:
             abort(400)
         db = get_session()
@@ -268,12 +272,12 @@ def check() -> BaseResponse:
             abort(503, description="This service has not been set up to receive reports yet.")
         db.commit()
         # Rendered, not redirected: the receipt is shown once and never stored to show again.
+        # The rest of the page is the same for everyone, so it comes from a cached frame.
         response = make_response(
-            render_template(
+            fragments.render_with_values(
                 "journey/confirmation.html",
-                title="Report sent",
-                reference=sent.reference,
-                receipt_groups=_receipt_groups(sent.receipt),
+                _confirmation_context,
+                [sent.reference, *_receipt_groups(sent.receipt)],
             )
         )
         _forget_draft(response)
@@ -288,13 +292,18 @@ def check() -> BaseResponse:
             "journey/check.html",
             title="Check your answers before sending your report",
             rows=rows,
-            form=form,
+            form=forms.SendForm(),
         )
     )
 
 
 def _receipt_groups(receipt: str) -> list[str]:
     return [receipt[i : i + 4] for i in range(0, 16, 4)]
+
+
+def _confirmation_context(values: Sequence[str]) -> dict[str, Any]:
+    reference, *receipt_groups = values
+    return {"title": "Report sent", "reference": reference, "receipt_groups": receipt_groups}
 
 
 @bp.get("/exit")
