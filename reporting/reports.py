@@ -124,6 +124,30 @@ def send_report(
             key_id=reporter.key_id,
         ),
     }
+    # Every row is built, and the data key sealed, before the first write: on SQLite the
+    # write lock is held from the first insert to the commit, and another worker's send
+    # waits for it.
+    strand_rows = [
+        # With the report's status and district, copied for the strand-filtered list.
+        {"report_id": draft.id, "strand": s, "status": row["status"], "district": row["district"]}
+        for s in sorted(set(answer("why", "strands") or []))
+    ]
+    type_rows = [
+        {"report_id": draft.id, "incident_type": t}
+        for t in sorted(set(answer("what-happened", "incident_types") or []))
+    ]
+    key_rows = [
+        {
+            "report_id": draft.id,
+            "team_key_id": team_key.id,
+            "sealed_data_key": crypto.seal(
+                team_key.public_key,
+                cookie.data_key,
+                context=data_key_context(draft.id, team_key.key_id),
+            ),
+        }
+        for team_key in team_keys
+    ]
     # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
     # again when the reference is taken rather than look first on every report. ON CONFLICT
     # (reference) DO NOTHING inserts nothing on a clash, without a savepoint round trip (which
@@ -135,42 +159,11 @@ def send_report(
             break
     else:
         raise ReferenceClash("no free reference after 5 tries")
-    strands = sorted(set(answer("why", "strands") or []))
-    if strands:
-        connection.execute(
-            insert(ReportStrand),
-            [
-                # With the report's status and district, copied for the strand-filtered list.
-                {
-                    "report_id": draft.id,
-                    "strand": s,
-                    "status": row["status"],
-                    "district": row["district"],
-                }
-                for s in strands
-            ],
-        )
-    types = sorted(set(answer("what-happened", "incident_types") or []))
-    if types:
-        connection.execute(
-            insert(ReportIncidentType),
-            [{"report_id": draft.id, "incident_type": t} for t in types],
-        )
-    connection.execute(
-        insert(ReportKey),
-        [
-            {
-                "report_id": draft.id,
-                "team_key_id": team_key.id,
-                "sealed_data_key": crypto.seal(
-                    team_key.public_key,
-                    cookie.data_key,
-                    context=data_key_context(draft.id, team_key.key_id),
-                ),
-            }
-            for team_key in team_keys
-        ],
-    )
+    if strand_rows:
+        connection.execute(insert(ReportStrand), strand_rows)
+    if type_rows:
+        connection.execute(insert(ReportIncidentType), type_rows)
+    connection.execute(insert(ReportKey), key_rows)
     connection.execute(_DELETE_DRAFT, {"draft_id": draft.id})
     return SentReport(row["reference"], receipt)
 

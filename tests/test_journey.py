@@ -324,12 +324,16 @@ def test_a_failure_after_the_report_row_is_written_leaves_no_part_of_it(
     """
     from reporting import reports
 
-    def broken_seal(*_args: Any, **_kwargs: Any) -> bytes:
-        raise RuntimeError("sealing failed")
+    real_insert = reports.insert
+
+    def insert_failing_for_keys(table: Any) -> Any:
+        if table is ReportKey:  # after the report, its strands and incident types
+            raise RuntimeError("writing the keys failed")
+        return real_insert(table)
 
     reporter.start()
     reporter.answer_all(full_answers())
-    monkeypatch.setattr(reports.crypto, "seal", broken_seal)
+    monkeypatch.setattr(reports, "insert", insert_failing_for_keys)
     assert reporter.send().status_code == 500
     for model in (Report, ReportStrand, ReportIncidentType, ReportKey):
         assert count(app, model) == 0, model.__name__
