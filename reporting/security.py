@@ -128,11 +128,13 @@ def init_app(app: Flask) -> None:
         app=app,
         # One budget for every POST in the app, not one per endpoint.
         application_limits=[_post_limit],
-        application_limits_exempt_when=_is_not_post,
         storage_uri=_storage_uri(app.config["RATELIMIT_STORAGE_URI"]),
         headers_enabled=False,
         key_prefix="reporting",
     )
+    # Every limit here is on POST (limit_endpoint's too): other methods skip the limiter
+    # before it works out which limits apply, which it would otherwise do on every page.
+    limiter.request_filter(_is_not_post)
     app.extensions["reporting.limiter"] = limiter
     CSRFProtect(app)
 

@@ -114,6 +114,9 @@ def test_too_many_posts_get_a_429_page(make_app) -> None:
     statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
     assert statuses == [302, 302, 429]
     assert "Too many attempts" in reporter.client.post("/start").get_data(as_text=True)
+    # Only POSTs are limited: the pages can still be read, as often as wanted.
+    for _ in range(5):
+        assert reporter.client.get("/").status_code == 200
 
 
 def test_final_submit_has_its_own_stricter_limit(make_app) -> None:
