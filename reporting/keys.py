@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from . import crypto
@@ -83,12 +84,19 @@ def grant_team_key(
     return grant
 
 
+def _active_locked(*columns: Any) -> Select[Any]:
+    # A shared lock: a rotation that is about to retire a key waits for a report being sealed
+    # to it, so no report is sealed only to a dead key.
+    return select(*columns).where(TeamKey.active.is_(True)).with_for_update(read=True)
+
+
+# For sealing on the hot path (reports.send_report): plain rows, no ORM objects.
+ACTIVE_KEYS_FOR_SEALING = _active_locked(TeamKey.id, TeamKey.key_id, TeamKey.public_key)
+
+
 def active_team_keys(db: Session) -> list[TeamKey]:
-    """Every active team key. Read with a shared lock: a rotation that is about to retire a
-    key waits for a report being sealed to it, so no report is sealed only to a dead key."""
-    keys = list(
-        db.scalars(select(TeamKey).where(TeamKey.active.is_(True)).with_for_update(read=True))
-    )
+    """Every active team key, read with the shared lock of ``_active_locked``."""
+    keys = list(db.scalars(_active_locked(TeamKey)))
     if not keys:
         raise NoTeamKey
     return keys

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import crypto
 from .drafts import DraftCookie, answers_context, take_draft
-from .keys import NoTeamKey
+from .keys import ACTIVE_KEYS_FOR_SEALING, NoTeamKey
 from .models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
 
 # No 0/O, 1/I/L: references are read aloud over the phone.
@@ -49,15 +49,6 @@ def new_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"HC-{chars[:4]}-{chars[4:]}"
 
-
-# The active team keys, as keys.active_team_keys reads them (with a shared lock: a rotation
-# about to retire a key waits for a report being sealed to it), but only the columns sealing
-# needs, as plain rows: loading ORM objects cost more than the query on this hot path.
-_SEALING_KEYS = (
-    select(TeamKey.id, TeamKey.key_id, TeamKey.public_key)
-    .where(TeamKey.active.is_(True))
-    .with_for_update(read=True)
-)
 
 _DELETE_DRAFT = delete(Draft).where(Draft.id == bindparam("draft_id"))
 
@@ -93,7 +84,7 @@ def send_report(
     if draft.answers is None:
         raise ReportIncomplete
     connection = db.connection()  # Core on the session's transaction: no ORM overhead
-    team_keys = connection.execute(_SEALING_KEYS).all()
+    team_keys = connection.execute(ACTIVE_KEYS_FOR_SEALING).all()
     if not team_keys:
         raise NoTeamKey
     receipt = crypto.generate_receipt()
