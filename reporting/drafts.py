@@ -74,6 +74,7 @@ _READ_DRAFT = select(Draft.id, Draft.answers, Draft.expires_at).where(
     Draft.id == bindparam("draft_id")
 )
 _SAVE_DRAFT = update(Draft).where(Draft.id == bindparam("draft_id"))
+_DELETE_DRAFT = delete(Draft).where(Draft.id == bindparam("draft_id"))
 
 
 def answers_context(report_id: str) -> bytes:
@@ -168,7 +169,7 @@ def save_answers(
 def delete_draft(db: Session, cookie: DraftCookie | None) -> None:
     if cookie is not None:
         _live_drafts(db).pop(cookie.draft_id, None)
-        db.execute(delete(Draft).where(Draft.id == cookie.draft_id))
+        db.connection().execute(_DELETE_DRAFT, {"draft_id": cookie.draft_id})
 
 
 def purge_expired(db: Session, *, now: dt.datetime | None = None) -> int:

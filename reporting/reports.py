@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, delete, insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import crypto
-from .drafts import DraftCookie, answers_context, take_draft
+from .drafts import DraftCookie, answers_context, delete_draft, take_draft
 from .keys import ACTIVE_KEYS_FOR_SEALING, NoTeamKey
-from .models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
+from .models import Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
 
 # No 0/O, 1/I/L: references are read aloud over the phone.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -48,9 +48,6 @@ def reporter_key_context(report_id: str) -> bytes:
 def new_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"HC-{chars[:4]}-{chars[4:]}"
-
-
-_DELETE_DRAFT = delete(Draft).where(Draft.id == bindparam("draft_id"))
 
 
 @functools.cache
@@ -155,7 +152,7 @@ def send_report(
     if type_rows:
         connection.execute(insert(ReportIncidentType), type_rows)
     connection.execute(insert(ReportKey), key_rows)
-    connection.execute(_DELETE_DRAFT, {"draft_id": draft.id})
+    delete_draft(db, cookie)
     return SentReport(row["reference"], receipt)
 
 
