@@ -16,12 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, cli, config, db, errors, fragments, security
+    from . import access, cli, config, db, errors, fragments, journey, security
     from .admin import invitation as invitation_link
     from .admin import views as admin
     from .auth import sessions as staff_sessions
     from .auth import views as auth
-    from .journey import views as journey
     from .review import views as review
 
     # The instance folder holds secrets and the SQLite file; a deployment may put it elsewhere.

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -20,11 +19,11 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import access, drafts, fragments, reports
+from .. import drafts, fragments, reports
 from ..config import receipt_pepper
 from ..db import get_session
 from ..keys import NoTeamKey
-from . import forms
+from . import bp, forms
 from .questions import (
     PAGES,
     PAGES_BY_SLUG,
@@ -35,9 +34,6 @@ from .questions import (
     page_before,
     summary_rows,
 )
-
-bp = Blueprint("journey", __name__)
-access.allow_public(bp)
 
 
 def _config() -> dict[str, Any]:
