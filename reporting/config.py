@@ -26,6 +26,19 @@ NORTHAMPTONSHIRE_DISTRICTS: list[tuple[str, str]] = [
     ("not-sure", "I'm not sure"),
 ]
 
+# The seven areas stay the partnership's statistical areas (their codes never change); since
+# 2021 they make up two councils, so each says its council and its main towns.
+NORTHAMPTONSHIRE_DISTRICT_HINTS: dict[str, str] = {
+    "corby": "North Northamptonshire: Corby, Weldon, Gretton, Cottingham",
+    "east-northamptonshire": "North Northamptonshire: Rushden, Higham Ferrers, Irthlingborough, "
+    "Raunds, Oundle, Thrapston",
+    "kettering": "North Northamptonshire: Kettering, Burton Latimer, Desborough, Rothwell",
+    "wellingborough": "North Northamptonshire: Wellingborough, Earls Barton, Finedon, Irchester",
+    "daventry": "West Northamptonshire: Daventry, Brixworth, Long Buckby, Moulton, Woodford Halse",
+    "northampton": "West Northamptonshire: Northampton",
+    "south-northamptonshire": "West Northamptonshire: Towcester, Brackley, Roade, Deanshanger",
+}
+
 HATE_STRANDS: list[tuple[str, str]] = [
     ("race", "Race, ethnicity or nationality (including Gypsy, Roma and Traveller)"),
     ("religion", "Religion or belief"),
@@ -50,6 +63,8 @@ DEFAULTS: dict[str, Any] = {
     # Where "Exit this page" goes: somewhere neutral that looks ordinary on a shared screen.
     "EXIT_URL": "https://www.bbc.co.uk/weather",
     "DISTRICTS": NORTHAMPTONSHIRE_DISTRICTS,
+    # Shown under each area on the journey's area question: {code: "council: towns"}.
+    "DISTRICT_HINTS": NORTHAMPTONSHIRE_DISTRICT_HINTS,
     "HATE_STRANDS": HATE_STRANDS,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SECRET_KEY": None,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -204,6 +205,8 @@ class Report(Base):
     told_police: Mapped[str | None] = mapped_column(String(20))
     share_with_police: Mapped[str | None] = mapped_column(String(20))
     share_with_support: Mapped[str | None] = mapped_column(String(20))
+    # The reporter said someone was in immediate danger (shown to staff first).
+    in_danger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Every answer, as encrypted in the draft under the report's data key (never re-encrypted).
     answers: Mapped[bytes] = mapped_column(LargeBinary)
     # HKDF output of Argon2id(receipt, pepper): finds the report, proves nothing without the pepper.

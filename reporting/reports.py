@@ -102,6 +102,7 @@ def send_report(
         "told_police": answer("police", "told_police"),
         "share_with_police": answer("sharing", "share_with_police"),
         "share_with_support": answer("sharing", "share_with_support"),
+        "in_danger": answer("danger", "danger") == "yes",
         "answers": draft.answers,
         "receipt_lookup": receipt_secrets.lookup_id,
         "reporter_public_key": reporter.public_key,

@@ -101,7 +101,10 @@ def test_validation_error_keeps_what_was_typed(reporter) -> None:
     for slug in list(answers)[:11]:
         reporter.answer(slug, answers[slug])
     too_long = "My words " + "x" * 10_000
-    response = reporter.answer("account", {"account": too_long})
+    posted = reporter.answer("account", {"account": too_long})
+    # POST-redirect-GET also after an error: the page with the errors is a GET.
+    assert posted.status_code == 303 and posted.location.endswith("/report/account")
+    response = reporter.get(posted.location)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "There is a problem" in html
@@ -112,7 +115,7 @@ def test_validation_error_keeps_what_was_typed(reporter) -> None:
 
 def test_missing_required_answer_is_explained(reporter) -> None:
     reporter.start()
-    response = reporter.answer("danger", {})
+    response = reporter.answer_shown("danger", {})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'href="#danger"' in html
@@ -148,18 +151,23 @@ def test_changing_contact_asks_the_new_follow_up_then_returns(reporter) -> None:
     reporter.start()
     answers = full_answers()
     answers["contact"] = {"contact": "receipt"}
-    del answers["contact-details"]
+    del answers["contact-details"], answers["contact-language"]
     reporter.answer_all(answers)
     response = reporter.answer("contact", {"contact": "phone"}, change=True)
-    assert response.location.endswith("/report/contact-details")
-    empty = reporter.answer("contact-details", {"phone": "", "email": ""})
+    assert response.location.endswith("/report/contact-details?change=1")
+    empty = reporter.answer_shown("contact-details", {"phone": "", "email": ""}, change=True)
     assert empty.status_code == 400
     assert "Enter your phone number" in empty.get_data(as_text=True)
-    bad = reporter.answer("contact-details", {"phone": "not a phone"})
+    bad = reporter.answer_shown("contact-details", {"phone": "not a phone"}, change=True)
     assert bad.status_code == 400
     assert "Enter a phone number" in bad.get_data(as_text=True)
-    ok = reporter.answer("contact-details", {"phone": "07700 900982"})
-    assert ok.location.endswith("/report/about")
+    ok = reporter.answer("contact-details", {"phone": "07700 900982"}, change=True)
+    # Then the phone's own follow-up pages, and back to the check page.
+    assert ok.location.endswith("/report/contact-times?change=1")
+    ok = reporter.answer("contact-times", {"safe_times": "", "leave_message": "no"}, change=True)
+    assert ok.location.endswith("/report/contact-language?change=1")
+    ok = reporter.answer("contact-language", {"language_needs": ""}, change=True)
+    assert ok.location.endswith("/report/check")
 
 
 def test_choosing_no_contact_forgets_contact_details(app, reporter, team) -> None:
@@ -250,21 +258,21 @@ def test_hostile_answers_get_messages_not_errors(reporter) -> None:
         ["1", "1", str(dt.date.today().year + 1)],
         ["\x00", "1", "2020"],
     ):
-        response = reporter.answer("when", {"incident_date": date})
+        response = reporter.answer_shown("when", {"incident_date": date})
         assert response.status_code == 400, date
         assert "There is a problem" in response.get_data(as_text=True)
-    assert reporter.answer("when", {"incident_date": ["", "3", "2026"]}).status_code == 302
-    assert reporter.answer("time-of-day", {"time_of_day": "teatime"}).status_code == 400
+    assert reporter.answer("when", {"incident_date": ["", "3", "2026"]}).status_code == 303
+    assert reporter.answer_shown("time-of-day", {"time_of_day": "teatime"}).status_code == 400
     # A radio posted many times counts once, as a browser would send it.
     repeated = reporter.answer("time-of-day", {"time_of_day": ["morning", "night"] * 50})
-    assert repeated.status_code == 302
+    assert repeated.status_code == 303
 
 
 def test_bad_checkbox_values_are_refused(reporter) -> None:
     reporter.start()
     reporter.answer("danger", {"danger": "no"})
     reporter.answer("reporting-as", {"reporter_type": "victim"})
-    response = reporter.answer("what-happened", {"incident_types": ["verbal", "<script>"]})
+    response = reporter.answer_shown("what-happened", {"incident_types": ["verbal", "<script>"]})
     assert response.status_code == 400
     assert "<script>" not in response.get_data(as_text=True).split("</form>")[0].split("<form")[1]
 

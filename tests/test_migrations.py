@@ -106,3 +106,22 @@ def test_0004_copies_status_and_district_to_the_strands_of_existing_reports(app)
         ("a1", "religion", "closed", "corby"),
         ("a2", "age", "new", None),
     ]
+
+
+def test_0006_marks_reports_sent_before_it_as_not_in_danger(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO reports (id, reference, received_on, status, reporter_type,"
+                " answers, receipt_lookup, reporter_public_key,"
+                " reporter_private_key_encrypted) VALUES ('a1', 'HC-AAAA-BBBB', '2026-01-02',"
+                " 'new', 'victim', :blob, :lookup, :blob, :blob)"
+            ),
+            {"blob": b"\x01ciphertext", "lookup": b"\x02lookup"},
+        )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        flags = connection.execute(text("SELECT reference, in_danger FROM reports")).all()
+    assert [(ref, bool(flag)) for ref, flag in flags] == [("HC-AAAA-BBBB", False)]

@@ -19,7 +19,7 @@ def test_question_page_get_and_post_statement_counts(app, reporter) -> None:
         response = reporter.client.post(
             "/report/reporting-as", data={"csrf_token": token, "reporter_type": "witness"}
         )
-    assert response.status_code == 302
+    assert response.status_code == 303
     assert len(statements) == 2, statements  # read the draft, write it back
 
 

@@ -112,7 +112,7 @@ def test_too_many_posts_get_a_429_page(make_app) -> None:
     reporter.start()
     # The start counts too: one budget for every POST, whichever page.
     statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
-    assert statuses == [302, 302, 429]
+    assert statuses == [303, 303, 429]
     assert "Too many attempts" in reporter.client.post("/start").get_data(as_text=True)
     # Only POSTs are limited: the pages can still be read, as often as wanted.
     for _ in range(5):
@@ -219,7 +219,7 @@ def test_rate_limits_on_redis_hold_no_address(make_app) -> None:
     reporter = Reporter(app.test_client())
     reporter.start()
     statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
-    assert statuses == [302, 302, 429]
+    assert statuses == [303, 303, 429]
     keys = b" ".join(store.keys("*"))
     assert keys, "nothing was counted in Redis"
     assert b"203.0.113" not in keys

@@ -1,177 +1,42 @@
 """The report's questions as forms (FORM.md), one form a page.
 
-Every text field has a length limit; every choice is checked against its list on the server.
+Wording follows who is reporting: "you" for the person it happened to, "they" for a witness
+or someone reporting for another (``Voice``). Forms that depend on the voice or on the
+deployment's configuration are built once per variant and cached.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import re
-from typing import Any
+from typing import Any, Literal
 
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovTextArea,
-    GovTextInput,
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import Field, StringField
+from wtforms.validators import Length, ValidationError
+
+from .fields import (
+    ACCOUNT_MAX,
+    MEDIUM,
+    SHORT,
+    ApproximateDate,
+    Choices,
+    ExclusiveChoice,
+    JourneyForm,
+    checkboxes,
+    radios,
+    text,
+    textarea,
 )
-from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-SHORT = 200
-MEDIUM = 2_000
-ACCOUNT_MAX = 10_000
+__all__ = ["ACCOUNT_MAX", "MEDIUM", "SHORT", "ApproximateDate", "JourneyForm"]
 
+Voice = Literal["you", "they"]
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+YES_NO: Choices = [("yes", "Yes"), ("no", "No")]
+YES_NO_DONT_KNOW: Choices = [("yes", "Yes"), ("no", "No"), ("dont-know", "I don't know")]
 
-
-class JourneyForm(FlaskForm):
-    """Base of every question form: a honeypot field that people never see."""
-
-    # Bots fill every field; people never meet this one (off-screen, aria-hidden, tabindex -1).
-    website = StringField("Leave this field empty", validators=[Length(max=0)])
-
-    def answer_fields(self) -> list[Field]:
-        return [f for f in self if f.name not in ("csrf_token", "website")]
-
-    def answers(self) -> dict[str, Any]:
-        """The validated answers, ready to store."""
-        return {f.name: f.data for f in self.answer_fields()}
-
-    @property
-    def honeypot_filled(self) -> bool:
-        return bool(self.website.data)
-
-
-def radios(
-    label: str, choices: list[tuple[str, str]], required: str | None = None, hint: str = ""
-) -> RadioField:
-    """A radio group; ``required`` is the message shown when nothing is chosen."""
-    return RadioField(
-        label,
-        choices=choices,
-        widget=GovRadioInput(),
-        description=hint,
-        invalid_choice_message=required or "Select one of the options",
-        validators=[] if required else [Optional()],
-    )
-
-
-def checkboxes(
-    label: str,
-    choices: list[tuple[str, str]],
-    required: str | None = None,
-    hint: str = "Select all that apply.",
-) -> SelectMultipleField:
-    return SelectMultipleField(
-        label,
-        choices=choices,
-        widget=GovCheckboxesInput(),
-        description=hint,
-        invalid_choice_message="Select from the options shown",
-        validators=[DataRequired(message=required)] if required else [Optional()],
-    )
-
-
-def text(
-    label: str, max_length: int = SHORT, hint: str = "", required: str | None = None
-) -> StringField:
-    validators: list[Any] = [
-        Length(
-            max=max_length,
-            message=(
-                f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer"
-            ),
-        )
-    ]
-    validators.insert(0, DataRequired(message=required) if required else Optional())
-    return StringField(
-        label, validators=validators, description=hint, widget=GovTextInput(), filters=[_strip]
-    )
-
-
-def textarea(
-    label: str, max_length: int = MEDIUM, hint: str = "", required: str | None = None
-) -> TextAreaField:
-    validators: list[Any] = [
-        Length(
-            max=max_length,
-            message=(
-                f"{label.removesuffix(' (optional)')} must be {max_length:,} characters or fewer"
-            ),
-        )
-    ]
-    validators.insert(0, DataRequired(message=required) if required else Optional())
-    return TextAreaField(
-        label,
-        validators=validators,
-        description=hint,
-        widget=GovCharacterCount() if max_length >= ACCOUNT_MAX else GovTextArea(),
-        filters=[_strip],
-    )
-
-
-class ApproximateDate(Field):
-    """Day (optional), month and year as three inputs sharing one name.
-
-    Stores "YYYY-MM" or "YYYY-MM-DD". Hostile posts with the wrong number of parts must get
-    a message, not a 500 (govuk-frontend-wtf's widget unpacks exactly three parts).
-    """
-
-    widget = GovDateInput()
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [(v or "").strip()[:10] for v in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        self.raw_data = parts
-        self.data = None
-        day, month, year = parts
-        if not month and not year and not day:
-            raise ValueError("Enter the month and year it happened, or your best guess")
-        if not (month.isdecimal() and year.isdecimal()):
-            raise ValueError("Date must include a month and year, as numbers")
-        if day and not day.isdecimal():
-            raise ValueError("Day must be a number")
-        try:
-            y, m = int(year), int(month)
-            if not 1 <= m <= 12:
-                raise ValueError
-            if len(year) != 4:
-                raise ValueError("Year must include 4 numbers")
-            found = dt.date(y, m, int(day) if day else 1)
-        except ValueError as error:
-            raise ValueError(str(error) if str(error) else "Date must be a real date") from None
-        if found > dt.date.today():
-            raise ValueError("Date must be today or in the past")
-        if y < 1900:
-            raise ValueError("Year must be 1900 or later")
-        self.data = found.isoformat() if day else found.isoformat()[:7]
-
-    def pre_validate(self, form: Any) -> None:
-        if self.raw_data is None or not any(self.raw_data):
-            self.raw_data = ["", "", ""]
-            if not self.errors:
-                raise ValidationError("Enter the month and year it happened, or your best guess")
-
-    def _value(self) -> str:
-        return self.data or ""
-
-
-def _dict_choices(
-    items: list[tuple[str, str]] | tuple[tuple[str, str], ...],
-) -> list[tuple[str, str]]:
-    return [(str(k), str(v)) for k, v in items]
-
-
-YES_NO = [("yes", "Yes"), ("no", "No")]
-YES_NO_DONT_KNOW = [("yes", "Yes"), ("no", "No"), ("dont-know", "I don't know")]
-
-INCIDENT_TYPES = [
+INCIDENT_TYPES: Choices = [
     ("verbal", "Verbal abuse or insults"),
     ("threats", "Threats"),
     ("physical", "Physical attack"),
@@ -182,28 +47,24 @@ INCIDENT_TYPES = [
     ("theft", "Theft"),
     ("other", "Something else"),
 ]
-
-REPORTER_TYPES = [
+REPORTER_TYPES: Choices = [
     ("victim", "The person it happened to"),
     ("witness", "A witness"),
     ("someone-else", "On behalf of someone I know"),
 ]
-
-TIME_OF_DAY = [
+TIME_OF_DAY: Choices = [
     ("morning", "Morning (6am to 12 noon)"),
     ("afternoon", "Afternoon (12 noon to 6pm)"),
     ("evening", "Evening (6pm to midnight)"),
     ("night", "Night (midnight to 6am)"),
     ("dont-know", "I don't know"),
 ]
-
-STILL_HAPPENING = [
+STILL_HAPPENING: Choices = [
     ("once", "No, it happened once"),
     ("before", "It has happened before"),
     ("ongoing", "Yes, it is still happening"),
 ]
-
-PLACE_TYPES = [
+PLACE_TYPES: Choices = [
     ("home", "At or near a home"),
     ("street", "In the street"),
     ("transport", "On public transport or at a station"),
@@ -216,38 +77,35 @@ PLACE_TYPES = [
     ("online", "Online"),
     ("other", "Somewhere else"),
 ]
-
-HOW_MANY = [
+HOW_MANY: Choices = [
     ("one", "One person"),
     ("two-to-four", "2 to 4 people"),
     ("five-or-more", "5 or more people"),
     ("dont-know", "I don't know"),
 ]
-KNOWN_AS = [
-    ("stranger", "A stranger"),
-    ("neighbour", "A neighbour"),
-    ("online", "Someone online"),
-    ("known", "Someone I know, such as a colleague or family member"),
-    ("dont-know", "I don't know"),
-]
-SUPPORT = [
+SUPPORT: Choices = [
     ("victim-service", "Support from a victim service"),
     ("housing", "Help with housing"),
     ("talk", "Someone to talk to"),
     ("nothing", "Nothing right now"),
 ]
-SHARE_POLICE = [
+SHARE_POLICE: Choices = [
     ("with-details", "Yes, with my contact details"),
     ("without-details", "Yes, without my contact details"),
     ("no", "No, do not share it with the police"),
 ]
-SHARE_SUPPORT = [("yes", "Yes"), ("no", "No")]
-CONTACT = [
-    ("receipt", "No, I will check for replies with my receipt"),
+# Without contact details to share, "yes" can only mean without them (same stored code).
+SHARE_POLICE_NO_CONTACT: Choices = [
+    ("without-details", "Yes"),
+    ("no", "No, do not share it with the police"),
+]
+SHARE_SUPPORT: Choices = [("yes", "Yes"), ("no", "No")]
+CONTACT: Choices = [
+    ("receipt", "No, do not contact me"),
     ("email", "Yes, by email"),
     ("phone", "Yes, by phone"),
 ]
-AGE_BANDS = [
+AGE_BANDS: Choices = [
     ("under-18", "Under 18"),
     ("18-24", "18 to 24"),
     ("25-34", "25 to 34"),
@@ -257,14 +115,59 @@ AGE_BANDS = [
     ("65-plus", "65 or over"),
     ("prefer-not", "Prefer not to say"),
 ]
-DISABILITY = [("yes", "Yes"), ("no", "No"), ("prefer-not", "Prefer not to say")]
+DISABILITY: Choices = [("yes", "Yes"), ("no", "No"), ("prefer-not", "Prefer not to say")]
+
+# What happens if the person says yes, shown beside each sharing choice (FORM.md 14).
+_POLICE_HINTS = {
+    "with-details": "We send your report to the police with your contact details, so they "
+    "can investigate and contact you.",
+    "without-details": "We send your report to the police without your name or contact "
+    "details. They can use it to spot patterns and plan patrols, but they cannot contact you "
+    "about it.",
+    "no": "Only the partnership's reviewing officers read it. It is not a police report.",
+}
+_SUPPORT_HINTS = {
+    True: {
+        "yes": "A support service, such as Victim Support, can contact you to offer help, "
+        "using the contact details you gave us.",
+        "no": "We will not pass your report to a support service.",
+    },
+    False: {
+        "yes": "We pass your report to a support service without any contact details, so they "
+        "cannot contact you. You can contact them yourself: see \u201cGet support\u201d.",
+        "no": "We will not pass your report to a support service.",
+    },
+}
+
+
+def choice_hints(name: str, answers: Any) -> dict[str, str] | None:
+    """Hints shown beside the choices of the field ``name``, if it has any."""
+    if name == "share_with_police":
+        return _POLICE_HINTS
+    if name == "share_with_support":
+        return _SUPPORT_HINTS[wants_contact(answers)]
+    return None
+
+
+EXCLUSIVE_CHOICES = {"strands": "not-sure"}
 
 ANONYMITY_HINT = (
     "Anything you write here could identify someone. Leave names out if you want to stay anonymous."
 )
+PREFER_NOT = "Leave blank if you prefer not to say."
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
+
+
+def voice_of(answers: Any) -> Voice:
+    """ "you" unless the reporter said they are a witness or reporting for someone else."""
+    reporter = answers.get("reporting-as", {}).get("reporter_type")
+    return "they" if reporter in ("witness", "someone-else") else "you"
+
+
+def _fixed(form_class: type[JourneyForm]) -> Any:
+    return lambda _config, _answers: form_class
 
 
 class DangerForm(JourneyForm):
@@ -285,19 +188,26 @@ class WhatHappenedForm(JourneyForm):
     incident_types = checkboxes("What happened?", INCIDENT_TYPES, required="Select what happened")
 
 
-def strands_form(strand_choices: list[tuple[str, str]]) -> type[JourneyForm]:
-    """The strands are configurable per deployment, so this form is built from config."""
-
+@functools.cache
+def _strands_form(strand_choices: tuple[tuple[str, str], ...]) -> type[JourneyForm]:
     class WhyForm(JourneyForm):
         strands = checkboxes(
             "Why do you think it happened?",
-            _dict_choices(strand_choices),
+            list(strand_choices),
             required="Select why you think it happened",
             hint="Because of who they are, or who someone thought they were. "
             "Select all that apply.",
+            exclusive=ExclusiveChoice(
+                "not-sure", "Select why you think it happened, or select \u201cI'm not sure\u201d"
+            ),
         )
 
     return WhyForm
+
+
+def strands_form(config: Any, _answers: Any) -> type[JourneyForm]:
+    """The strands are configurable per deployment, so this form is built from config."""
+    return _strands_form(tuple((str(k), str(v)) for k, v in config["HATE_STRANDS"]))
 
 
 class WhyDetailsForm(JourneyForm):
@@ -333,11 +243,15 @@ class WhereForm(JourneyForm):
     place_type = radios("Where did it happen?", PLACE_TYPES, required="Select where it happened")
 
 
-def district_form(district_choices: list[tuple[str, str]], area: str) -> type[JourneyForm]:
+DISTRICT_QUESTION = "Which area of {area} did it happen in?"
+
+
+@functools.cache
+def _district_form(choices: tuple[tuple[str, str], ...], area: str) -> type[JourneyForm]:
     class DistrictForm(JourneyForm):
         district = radios(
-            f"Which part of {area} did it happen in?",
-            _dict_choices(district_choices),
+            DISTRICT_QUESTION.format(area=area),
+            list(choices),
             required="Select the area it happened in",
             hint="If it happened online, choose where you live.",
         )
@@ -345,14 +259,23 @@ def district_form(district_choices: list[tuple[str, str]], area: str) -> type[Jo
     return DistrictForm
 
 
+def district_form(config: Any, _answers: Any) -> type[JourneyForm]:
+    choices = tuple((str(k), str(v)) for k, v in config["DISTRICTS"])
+    return _district_form(choices, str(config["AREA_NAME"]))
+
+
 class LocationForm(JourneyForm):
     place = text(
-        "Address, postcode or name of the place (optional)",
+        "Where exactly did it happen? (optional)",
         SHORT,
-        hint="For example, the street, the shop's name or the bus route.",
+        hint="An address, a postcode or the name of the place. For example, the street, the "
+        "shop's name or the bus route. " + ANONYMITY_HINT,
     )
+
+
+class OnlinePlaceForm(JourneyForm):
     online_place = text(
-        "Website, app or platform (optional)",
+        "Which website, app or platform was it on? (optional)",
         SHORT,
         hint="For example, the name of the app or a link to the post.",
     )
@@ -368,11 +291,33 @@ class AccountForm(JourneyForm):
     )
 
 
-class ResponsibleForm(JourneyForm):
-    how_many = radios("How many people were responsible? (optional)", HOW_MANY)
-    known_as = radios("Who were they? (optional)", KNOWN_AS)
+@functools.cache
+def _responsible_form(voice: Voice) -> type[JourneyForm]:
+    known = "Someone I know" if voice == "you" else "Someone they know"
+
+    class ResponsibleForm(JourneyForm):
+        how_many = radios("How many people were responsible? (optional)", HOW_MANY)
+        known_as = radios(
+            "Who were they? (optional)",
+            [
+                ("stranger", "A stranger"),
+                ("neighbour", "A neighbour"),
+                ("online", "Someone online"),
+                ("known", f"{known}, such as a colleague or family member"),
+                ("dont-know", "I don't know"),
+            ],
+        )
+
+    return ResponsibleForm
+
+
+def responsible_form(_config: Any, answers: Any) -> type[JourneyForm]:
+    return _responsible_form(voice_of(answers))
+
+
+class DescriptionForm(JourneyForm):
     description = textarea(
-        "Describe them (optional)",
+        "Describe the people responsible (optional)",
         MEDIUM,
         hint="For example, what they looked like or what they were wearing.",
     )
@@ -380,74 +325,83 @@ class ResponsibleForm(JourneyForm):
 
 class WitnessesForm(JourneyForm):
     witnesses = radios("Were there any witnesses? (optional)", YES_NO_DONT_KNOW)
-    witness_details = textarea("Details of any witnesses (optional)", MEDIUM, hint=ANONYMITY_HINT)
 
 
-class HarmForm(JourneyForm):
-    harm = textarea("Were you hurt, or was anything damaged or taken? (optional)", MEDIUM)
+class WitnessDetailsForm(JourneyForm):
+    witness_details = textarea(
+        "Tell us about the witnesses (optional)",
+        MEDIUM,
+        hint="For example, who they are or how to find them. " + ANONYMITY_HINT,
+    )
 
 
-class ImpactForm(JourneyForm):
-    impact = textarea("How has this affected you? (optional)", MEDIUM)
-    support = checkboxes("What support would help? (optional)", SUPPORT)
+@functools.cache
+def _harm_form(voice: Voice) -> type[JourneyForm]:
+    question = (
+        "Were you hurt, or was anything damaged or taken? (optional)"
+        if voice == "you"
+        else "Was anyone hurt, or was anything damaged or taken? (optional)"
+    )
+
+    class HarmForm(JourneyForm):
+        harm = textarea(question, MEDIUM)
+
+    return HarmForm
+
+
+def harm_form(_config: Any, answers: Any) -> type[JourneyForm]:
+    return _harm_form(voice_of(answers))
+
+
+@functools.cache
+def _impact_form(voice: Voice) -> type[JourneyForm]:
+    whom = "you" if voice == "you" else "the person it happened to"
+
+    class ImpactForm(JourneyForm):
+        impact = textarea(f"How has this affected {whom}? (optional)", MEDIUM)
+        support = checkboxes("What support would help? (optional)", SUPPORT)
+
+    return ImpactForm
+
+
+def impact_form(_config: Any, answers: Any) -> type[JourneyForm]:
+    return _impact_form(voice_of(answers))
 
 
 class PoliceForm(JourneyForm):
     told_police = radios(
         "Have you told the police?", YES_NO_DONT_KNOW, required="Select if you have told the police"
     )
+
+
+class CrimeReferenceForm(JourneyForm):
     crime_reference = text(
-        "Crime reference number (optional)",
+        "What is the crime reference number? (optional)",
         40,
-        hint="If you told the police and they gave you one.",
-    )
-
-
-class SharingForm(JourneyForm):
-    share_with_police = radios(
-        "Can we share this report with the police?",
-        SHARE_POLICE,
-        required="Select if we can share this report with the police",
-    )
-    share_with_support = radios(
-        "Can we share it with a support service so they can offer you help?",
-        SHARE_SUPPORT,
-        required="Select if we can share it with a support service",
+        hint="If the police gave you one. It often starts with letters and numbers.",
     )
 
 
 class ContactForm(JourneyForm):
     contact = radios(
-        "Do you want us to contact you?", CONTACT, required="Select if you want us to contact you"
+        "Do you want us to contact you?",
+        CONTACT,
+        required="Select if you want us to contact you",
+        hint="We only use your contact details to talk to you about this report.",
     )
 
 
-class ContactDetailsForm(JourneyForm):
-    # Not text(): its Optional() would stop the chain before validate_email/validate_phone,
-    # and an empty address would pass (FRONTEND.md pitfall 5).
+class EmailForm(JourneyForm):
+    # Not text(): its Optional() would stop the chain before the format check, and an empty
+    # address would pass (FRONTEND.md pitfall 5).
     email = StringField(
-        "Email address",
+        "What is your email address?",
         widget=GovTextInput(),
-        filters=[_strip],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
         validators=[Length(max=254, message="Email address must be 254 characters or fewer")],
     )
-    phone = StringField(
-        "Phone number",
-        widget=GovTextInput(),
-        filters=[_strip],
-        validators=[Length(max=30, message="Phone number must be 30 characters or fewer")],
-    )
-    safe_times = text("When is it safe to contact you? (optional)", SHORT)
-    leave_message = radios("Is it safe to leave a message? (optional)", YES_NO)
-    language_needs = text("Language, BSL or interpreter needs (optional)", SHORT)
-
-    def __init__(self, *args: Any, method: str = "email", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.method = method
 
     def validate_email(self, field: Field) -> None:
-        if self.method != "email":
-            return
         if not field.data:
             raise ValidationError("Enter your email address")
         if not _EMAIL.match(field.data):
@@ -455,31 +409,102 @@ class ContactDetailsForm(JourneyForm):
                 "Enter an email address in the correct format, like name@example.com"
             )
 
+
+class PhoneForm(JourneyForm):
+    phone = StringField(
+        "What is your phone number?",
+        widget=GovTextInput(),
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+        validators=[Length(max=30, message="Phone number must be 30 characters or fewer")],
+    )
+
     def validate_phone(self, field: Field) -> None:
-        if self.method != "phone":
-            return
         if not field.data:
             raise ValidationError("Enter your phone number")
         if not _PHONE.match(field.data):
             raise ValidationError("Enter a phone number, like 01632 960 001 or 07700 900 982")
 
 
-class AboutForm(JourneyForm):
-    name = text("Name (optional)", SHORT)
-    age_band = radios("Age (optional)", AGE_BANDS)
-    disability = radios("Do they have a disability? (optional)", DISABILITY)
-    ethnicity = text("Ethnic group (optional)", SHORT, hint="Leave blank if you prefer not to say.")
-    religion = text(
-        "Religion or belief (optional)", SHORT, hint="Leave blank if you prefer not to say."
+def contact_details_form(_config: Any, answers: Any) -> type[JourneyForm]:
+    method = answers.get("contact", {}).get("contact")
+    return PhoneForm if method == "phone" else EmailForm
+
+
+class ContactTimesForm(JourneyForm):
+    safe_times = text(
+        "When is it safe to call you? (optional)", SHORT, hint="For example, weekday evenings."
     )
-    sexual_orientation = text(
-        "Sexual orientation (optional)", SHORT, hint="Leave blank if you prefer not to say."
-    )
-    gender = text(
-        "Gender, and whether they are trans (optional)",
+    leave_message = radios("Is it safe to leave a voicemail message? (optional)", YES_NO)
+
+
+class LanguageForm(JourneyForm):
+    language_needs = text(
+        "Do you need an interpreter, British Sign Language or other help to talk to us? (optional)",
         SHORT,
-        hint="Leave blank if you prefer not to say.",
+        hint="For example, a Polish interpreter.",
     )
+
+
+@functools.cache
+def _sharing_form(has_contact: bool) -> type[JourneyForm]:
+    class SharingForm(JourneyForm):
+        share_with_police = radios(
+            "Can we share this report with the police?",
+            SHARE_POLICE if has_contact else SHARE_POLICE_NO_CONTACT,
+            required="Select if we can share this report with the police",
+        )
+        share_with_support = radios(
+            "Can we share it with a support service so they can offer help?",
+            SHARE_SUPPORT,
+            required="Select if we can share it with a support service",
+        )
+
+    return SharingForm
+
+
+def wants_contact(answers: Any) -> bool:
+    return answers.get("contact", {}).get("contact") in ("email", "phone")
+
+
+def sharing_form(_config: Any, answers: Any) -> type[JourneyForm]:
+    return _sharing_form(wants_contact(answers))
+
+
+@functools.cache
+def _about_forms(voice: Voice) -> dict[str, type[JourneyForm]]:
+    you = voice == "you"
+    your = "Your" if you else "Their"
+    do_you = "Do you" if you else "Do they"
+
+    class AboutForm(JourneyForm):
+        name = text(f"{your} name (optional)", SHORT)
+        age_band = radios(f"{your} age (optional)", AGE_BANDS)
+
+    class BackgroundForm(JourneyForm):
+        ethnicity = text(f"{your} ethnic group (optional)", SHORT, hint=PREFER_NOT)
+        religion = text(f"{your} religion or belief (optional)", SHORT, hint=PREFER_NOT)
+
+    class IdentityForm(JourneyForm):
+        sexual_orientation = text(f"{your} sexual orientation (optional)", SHORT, hint=PREFER_NOT)
+        gender = text(
+            f"{your} gender, and whether {'you are' if you else 'they are'} trans (optional)",
+            SHORT,
+            hint=PREFER_NOT,
+        )
+
+    class DisabilityForm(JourneyForm):
+        disability = radios(f"{do_you} have a disability? (optional)", DISABILITY)
+
+    return {
+        "about": AboutForm,
+        "about-background": BackgroundForm,
+        "about-identity": IdentityForm,
+        "about-disability": DisabilityForm,
+    }
+
+
+def about_form(slug: str) -> Any:
+    return lambda _config, answers: _about_forms(voice_of(answers))[slug]
 
 
 class SendForm(JourneyForm):
@@ -488,3 +513,26 @@ class SendForm(JourneyForm):
 
 class StartForm(JourneyForm):
     """The start page's "Start now" button."""
+
+
+FIXED = {
+    "danger": _fixed(DangerForm),
+    "reporting-as": _fixed(ReportingAsForm),
+    "what-happened": _fixed(WhatHappenedForm),
+    "why-details": _fixed(WhyDetailsForm),
+    "when": _fixed(WhenForm),
+    "time-of-day": _fixed(TimeOfDayForm),
+    "still-happening": _fixed(StillHappeningForm),
+    "where": _fixed(WhereForm),
+    "location": _fixed(LocationForm),
+    "online-place": _fixed(OnlinePlaceForm),
+    "account": _fixed(AccountForm),
+    "responsible-description": _fixed(DescriptionForm),
+    "witnesses": _fixed(WitnessesForm),
+    "witness-details": _fixed(WitnessDetailsForm),
+    "police": _fixed(PoliceForm),
+    "crime-reference": _fixed(CrimeReferenceForm),
+    "contact": _fixed(ContactForm),
+    "contact-times": _fixed(ContactTimesForm),
+    "contact-language": _fixed(LanguageForm),
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -12,13 +12,31 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, RadioField, SelectMultipleField
 
 from . import forms
+from .fields import ApproximateDate, JourneyForm
 
 Answers = Mapping[str, Mapping[str, Any]]
-FormFactory = Callable[[Mapping[str, Any]], type[forms.JourneyForm]]
+FormFactory = Callable[[Mapping[str, Any], Answers], type[JourneyForm]]
+
+# Answers kept with the draft that are not answers: what was typed on a page that had errors,
+# shown again by the page's GET (POST-redirect-GET also after an error). Never sent.
+PENDING = "_pending"
+
+# The check page's summary cards, in order.
+SECTIONS = {
+    "what": "What happened",
+    "when-where": "When and where",
+    "people": "People",
+    "sharing": "Sharing and contact",
+    "about": "About the person it happened to",
+}
 
 
 def _always(_answers: Answers) -> bool:
     return True
+
+
+def _answer(answers: Answers, slug: str, name: str) -> Any:
+    return answers.get(slug, {}).get(name)
 
 
 @dataclass(frozen=True)
@@ -28,98 +46,194 @@ class Page:
     slug: str
     title: str
     form: FormFactory
+    section: str
     applies: Callable[[Answers], bool] = _always
     # Pages with one question use its label as the h1; others get ``title`` as the h1.
     single_question: bool = True
     anonymity_note: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    # Long free text: the page says how long unsent answers are kept.
+    long_text: bool = False
+    # The h1 of a many-question page when the person it happened to is reporting.
+    title_you: str | None = None
 
     def make_form(
         self,
         config: Mapping[str, Any],
         answers: Answers,
         formdata: MultiDict[str, str] | None = None,
-    ) -> forms.JourneyForm:
-        form_class = self.form(config)
-        kwargs: dict[str, Any] = {}
-        if form_class is forms.ContactDetailsForm:
-            kwargs["method"] = answers.get("contact", {}).get("contact", "email")
-        saved = answers.get(self.slug)
+    ) -> JourneyForm:
+        form_class = self.form(config, answers)
         if formdata is not None:
-            return form_class(formdata=formdata, **kwargs)
-        return form_class(formdata=None, data=dict(saved) if saved else None, **kwargs)
+            return form_class(formdata=formdata)
+        saved = answers.get(self.slug)
+        return form_class(formdata=None, data=dict(saved) if saved else None)
+
+    def heading(self, answers: Answers) -> str:
+        if self.title_you and forms.voice_of(answers) == "you":
+            return self.title_you
+        return self.title
 
 
-def _fixed(form_class: type[forms.JourneyForm]) -> FormFactory:
-    return lambda _config: form_class
+def _online(answers: Answers) -> bool:
+    return _answer(answers, "where", "place_type") == "online"
 
 
-def _wants_contact(answers: Answers) -> bool:
-    return answers.get("contact", {}).get("contact") in ("email", "phone")
+def _not_online(answers: Answers) -> bool:
+    return not _online(answers)
 
 
+def _has_witnesses(answers: Answers) -> bool:
+    return _answer(answers, "witnesses", "witnesses") == "yes"
+
+
+def _told_police(answers: Answers) -> bool:
+    return _answer(answers, "police", "told_police") == "yes"
+
+
+def _by_phone(answers: Answers) -> bool:
+    return _answer(answers, "contact", "contact") == "phone"
+
+
+_fixed = forms.FIXED
 PAGES: list[Page] = [
-    Page("danger", "Is anyone in immediate danger?", _fixed(forms.DangerForm)),
-    Page("reporting-as", "Who are you reporting as?", _fixed(forms.ReportingAsForm)),
-    Page("what-happened", "What happened?", _fixed(forms.WhatHappenedForm)),
-    Page(
-        "why",
-        "Why do you think it happened?",
-        lambda config: forms.strands_form(config["HATE_STRANDS"]),
-    ),
+    Page("danger", "Is anyone in immediate danger?", _fixed["danger"], "what"),
+    Page("reporting-as", "Who are you reporting as?", _fixed["reporting-as"], "people"),
+    Page("what-happened", "What happened?", _fixed["what-happened"], "what"),
+    Page("why", "Why do you think it happened?", forms.strands_form, "what"),
     Page(
         "why-details",
         "What made you think that?",
-        _fixed(forms.WhyDetailsForm),
+        _fixed["why-details"],
+        "what",
         anonymity_note=True,
+        long_text=True,
     ),
-    Page("when", "When did it happen?", _fixed(forms.WhenForm)),
-    Page("time-of-day", "What time of day did it happen?", _fixed(forms.TimeOfDayForm)),
-    Page("still-happening", "Is it still happening?", _fixed(forms.StillHappeningForm)),
-    Page("where", "Where did it happen?", _fixed(forms.WhereForm)),
-    Page(
-        "district",
-        "Which area did it happen in?",
-        lambda config: forms.district_form(config["DISTRICTS"], config["AREA_NAME"]),
-    ),
+    Page("when", "When did it happen?", _fixed["when"], "when-where"),
+    Page("time-of-day", "What time of day did it happen?", _fixed["time-of-day"], "when-where"),
+    Page("still-happening", "Is it still happening?", _fixed["still-happening"], "when-where"),
+    Page("where", "Where did it happen?", _fixed["where"], "when-where"),
+    # Its <title> is its question, built from the area's name like its h1.
+    Page("district", "Which area did it happen in?", forms.district_form, "when-where"),
     Page(
         "location",
         "Where exactly did it happen?",
-        _fixed(forms.LocationForm),
-        single_question=False,
-        anonymity_note=True,
+        _fixed["location"],
+        "when-where",
+        applies=_not_online,
     ),
-    Page("account", "Tell us what happened", _fixed(forms.AccountForm)),
+    Page(
+        "online-place",
+        "Which website, app or platform was it on?",
+        _fixed["online-place"],
+        "when-where",
+        applies=_online,
+    ),
+    Page("account", "Tell us what happened", _fixed["account"], "what", long_text=True),
     Page(
         "responsible",
         "The person or people responsible",
-        _fixed(forms.ResponsibleForm),
+        forms.responsible_form,
+        "people",
         single_question=False,
     ),
-    Page("witnesses", "Witnesses", _fixed(forms.WitnessesForm), single_question=False),
-    Page("harm", "Were you hurt, or was anything damaged or taken?", _fixed(forms.HarmForm)),
-    Page("impact", "How it has affected you", _fixed(forms.ImpactForm), single_question=False),
-    Page("police", "Telling the police", _fixed(forms.PoliceForm), single_question=False),
     Page(
-        "sharing",
-        "Who may we share this report with?",
-        _fixed(forms.SharingForm),
-        single_question=False,
+        "responsible-description",
+        "Describe the people responsible",
+        _fixed["responsible-description"],
+        "people",
+        long_text=True,
     ),
-    Page("contact", "Do you want us to contact you?", _fixed(forms.ContactForm)),
+    Page("witnesses", "Were there any witnesses?", _fixed["witnesses"], "people"),
+    Page(
+        "witness-details",
+        "Tell us about the witnesses",
+        _fixed["witness-details"],
+        "people",
+        applies=_has_witnesses,
+        long_text=True,
+    ),
+    Page("harm", "Hurt, damage or theft", forms.harm_form, "what", long_text=True),
+    Page(
+        "impact",
+        "How it has affected them",
+        forms.impact_form,
+        "what",
+        single_question=False,
+        long_text=True,
+        title_you="How it has affected you",
+    ),
+    Page("police", "Have you told the police?", _fixed["police"], "sharing"),
+    Page(
+        "crime-reference",
+        "What is the crime reference number?",
+        _fixed["crime-reference"],
+        "sharing",
+        applies=_told_police,
+    ),
+    Page("contact", "Do you want us to contact you?", _fixed["contact"], "sharing"),
     Page(
         "contact-details",
         "How can we contact you?",
-        _fixed(forms.ContactDetailsForm),
-        applies=_wants_contact,
+        forms.contact_details_form,
+        "sharing",
+        applies=forms.wants_contact,
+    ),
+    Page(
+        "contact-times",
+        "When we call you",
+        _fixed["contact-times"],
+        "sharing",
+        applies=_by_phone,
         single_question=False,
     ),
     Page(
-        "about", "About the person it happened to", _fixed(forms.AboutForm), single_question=False
+        "contact-language",
+        "Help to talk to us",
+        _fixed["contact-language"],
+        "sharing",
+        applies=forms.wants_contact,
     ),
+    Page(
+        "sharing",
+        "Who may we share this report with?",
+        forms.sharing_form,
+        "sharing",
+        single_question=False,
+    ),
+    Page(
+        "about",
+        "About the person it happened to",
+        forms.about_form("about"),
+        "about",
+        single_question=False,
+        title_you="About you",
+        anonymity_note=True,
+    ),
+    Page(
+        "about-background",
+        "About the person it happened to",
+        forms.about_form("about-background"),
+        "about",
+        single_question=False,
+        title_you="About you",
+    ),
+    Page(
+        "about-identity",
+        "About the person it happened to",
+        forms.about_form("about-identity"),
+        "about",
+        single_question=False,
+        title_you="About you",
+    ),
+    Page("about-disability", "Disability", forms.about_form("about-disability"), "about"),
 ]
 
 PAGES_BY_SLUG = {page.slug: page for page in PAGES}
+_ORDER = {page.slug: index for index, page in enumerate(PAGES)}
+
+
+def position(page: Page) -> int:
+    return _ORDER[page.slug]
 
 
 def applicable_pages(answers: Answers) -> list[Page]:
@@ -152,10 +266,28 @@ def page_before(slug: str, answers: Answers) -> Page | None:
     return pages[index - 1] if index > 0 else None
 
 
+def _still_valid(answers: dict[str, Any]) -> dict[str, Any]:
+    """Drop answers that a changed answer made wrong, so that their page is asked again."""
+    sharing = answers.get("sharing")
+    if sharing and sharing.get("share_with_police") == "with-details":
+        if not forms.wants_contact(answers):
+            answers = {k: v for k, v in answers.items() if k != "sharing"}
+    return answers
+
+
 def clean_answers(answers: dict[str, Any]) -> dict[str, Any]:
     """Drop answers to pages that no longer apply (contact details after choosing "no")."""
+    answers = _still_valid(answers)
     applicable = {page.slug for page in applicable_pages(answers)}
-    return {slug: value for slug, value in answers.items() if slug in applicable}
+    pending = {slug: data for slug, data in answers.get(PENDING, {}).items() if slug in applicable}
+    kept = {slug: value for slug, value in answers.items() if slug in applicable}
+    if pending:
+        kept[PENDING] = pending
+    return kept
+
+
+def without_pending(answers: dict[str, Any]) -> dict[str, Any]:
+    return {slug: value for slug, value in answers.items() if slug != PENDING}
 
 
 def format_date(value: str) -> str:
@@ -174,26 +306,33 @@ def display_value(form_field: Field, value: Any) -> Markup | str:
         return Markup("<br>").join(escape(labels.get(v, v)) for v in value)
     if isinstance(form_field, RadioField):
         return dict(form_field.choices or []).get(value, value)  # type: ignore[arg-type]
-    if isinstance(form_field, forms.ApproximateDate):
+    if isinstance(form_field, ApproximateDate):
         return format_date(value)
     return Markup("<br>").join(escape(line) for line in str(value).splitlines())
 
 
-def summary_rows(
+def _saved(answers: Answers, slug: str, name: str) -> Any:
+    """An answer by its page, or under any page (reports sent before a page was split)."""
+    saved = answers.get(slug, {})
+    if name in saved:
+        return saved[name]
+    for other_slug, values in answers.items():
+        if other_slug != PENDING and isinstance(values, Mapping) and name in values:
+            return values[name]
+    return None
+
+
+def summary_sections(
     config: Mapping[str, Any], answers: Answers, change_url: Callable[[str, str], str]
 ) -> list[dict[str, Any]]:
-    """Rows for the GOV.UK summary list: one a question, each with a "Change" link."""
-    rows = []
+    """The check page's summary cards: a title and rows, each row with a "Change" link."""
+    sections: dict[str, list[dict[str, Any]]] = {key: [] for key in SECTIONS}
     for page in applicable_pages(answers):
-        saved = answers.get(page.slug, {})
         form = page.make_form(config, answers)
         for form_field in form.answer_fields():
             label = str(form_field.label.text).removesuffix(" (optional)")
-            if page.slug == "contact-details" and form_field.name in ("email", "phone"):
-                if form.method != form_field.name:  # type: ignore[attr-defined]
-                    continue
-            value = display_value(form_field, saved.get(form_field.name))
-            rows.append(
+            value = display_value(form_field, _saved(answers, page.slug, form_field.name))
+            sections[page.section].append(
                 {
                     "key": {"text": label},
                     "value": {"html": escape(value) if not isinstance(value, Markup) else value},
@@ -208,4 +347,36 @@ def summary_rows(
                     },
                 }
             )
+    title = dict(SECTIONS)
+    if forms.voice_of(answers) == "you":
+        title["about"] = "About you"
+    return [{"title": title[key], "rows": rows} for key, rows in sections.items() if rows]
+
+
+def summary_rows(
+    config: Mapping[str, Any], answers: Answers, change_url: Callable[[str, str], str]
+) -> list[dict[str, Any]]:
+    """Every answer as one list of rows (the staff view of a report).
+
+    Answers that no page shows any more (a report sent before the questions changed) follow
+    under their field's name, so that nothing a reporter said is hidden from officers.
+    """
+    rows = [row for s in summary_sections(config, answers, change_url) for row in s["rows"]]
+    shown = {
+        f.name
+        for page in applicable_pages(answers)
+        for f in page.make_form(config, answers).answer_fields()
+    }
+    for slug, values in answers.items():
+        if slug == PENDING or not isinstance(values, Mapping):
+            continue
+        for name, value in values.items():
+            if name not in shown and value not in (None, "", []):
+                text = value if isinstance(value, str) else ", ".join(map(str, value))
+                rows.append(
+                    {
+                        "key": {"text": name.replace("_", " ").capitalize()},
+                        "value": {"html": Markup("<br>").join(map(escape, text.splitlines()))},
+                    }
+                )
     return rows

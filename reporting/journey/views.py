@@ -17,6 +17,14 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextArea,
+)
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import drafts, fragments, reports
@@ -24,15 +32,19 @@ from ..config import receipt_pepper
 from ..db import get_session
 from ..keys import NoTeamKey
 from . import bp, forms
+from .fields import ApproximateDate, JourneyForm
 from .questions import (
     PAGES,
     PAGES_BY_SLUG,
+    PENDING,
     Page,
     clean_answers,
     first_unanswered,
     page_after,
     page_before,
-    summary_rows,
+    position,
+    summary_sections,
+    without_pending,
 )
 
 
@@ -121,13 +133,13 @@ def start() -> BaseResponse:
     return response
 
 
-def field_params(page: Page, form: forms.JourneyForm) -> dict[str, dict[str, Any]]:
+def field_params(
+    page: Page, form: JourneyForm, answers: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     """GOV.UK macro parameters for each field: the h1 on one-question pages, sizes, hints."""
     params: dict[str, dict[str, Any]] = {}
     for form_field in form.answer_fields():
-        is_group = isinstance(
-            form_field.widget, (forms.GovRadioInput, forms.GovCheckboxesInput, forms.GovDateInput)
-        )
+        is_group = isinstance(form_field.widget, (GovRadioInput, GovCheckboxesInput, GovDateInput))
         size = "l" if page.single_question else "m"
         label: dict[str, Any] = {"text": form_field.label.text}
         if page.single_question:
@@ -141,10 +153,26 @@ def field_params(page: Page, form: forms.JourneyForm) -> dict[str, dict[str, Any
             p = {"label": label}
         if not form_field.description:
             p["hint"] = None  # else an empty hint is rendered and pointed at
-        if isinstance(form_field.widget, forms.GovCharacterCount):
+        hints = (
+            _config()["DISTRICT_HINTS"]
+            if form_field.name == "district"
+            else forms.choice_hints(form_field.name, answers)
+        )
+        exclusive = forms.EXCLUSIVE_CHOICES.get(form_field.name)
+        if hints or exclusive:
+            items: list[dict[str, Any]] = []
+            for value, _label in form_field.choices or []:  # type: ignore[attr-defined]
+                item: dict[str, Any] = {}
+                if hints and value in hints:
+                    item["hint"] = {"text": hints[value]}
+                if value == exclusive:
+                    item["behaviour"] = "exclusive"
+                items.append(item)
+            p["items"] = items
+        if isinstance(form_field.widget, GovCharacterCount):
             p["maxlength"] = forms.ACCOUNT_MAX
             p["rows"] = 10
-        elif isinstance(form_field.widget, forms.GovTextArea):
+        elif isinstance(form_field.widget, GovTextArea):
             p["rows"] = 5
         if form_field.name == "email":
             p.update({"type": "email", "autocomplete": "email", "spellcheck": False})
@@ -154,21 +182,30 @@ def field_params(page: Page, form: forms.JourneyForm) -> dict[str, dict[str, Any
     return params
 
 
-def error_summary(form: forms.JourneyForm) -> list[dict[str, str]]:
+def error_summary(form: JourneyForm) -> list[dict[str, str]]:
     """Error summary links; a date's link goes to its first input (not its wrapper)."""
     items = []
     for form_field in form.answer_fields():
         if form_field.errors:
             target = form_field.id
-            if isinstance(form_field, forms.ApproximateDate):
+            if isinstance(form_field, ApproximateDate):
                 target = f"{form_field.id}-day"
+            elif isinstance(form_field.widget, (GovRadioInput, GovCheckboxesInput)):
+                target = f"{form_field.id}"  # the first item's id is the field's own
             items.append({"text": str(form_field.errors[0]), "href": f"#{target}"})
     return items
 
 
+def _page_title(page: Page, form: JourneyForm, answers: dict[str, Any]) -> str:
+    """The <title>: a one-question page's question, else the page's h1."""
+    if page.single_question:
+        return str(form.answer_fields()[0].label.text).removesuffix(" (optional)")
+    return page.heading(answers)
+
+
 def render_question(
     page: Page,
-    form: forms.JourneyForm,
+    form: JourneyForm,
     answers: dict[str, Any],
     *,
     changing: bool,
@@ -181,20 +218,38 @@ def render_question(
         if changing
         else (_question_url(previous) if previous else url_for("journey.index"))
     )
-    action = _question_url(page, change=changing)
     html = render_template(
         "journey/question.html",
         page=page,
+        heading=page.heading(answers),
         form=form,
-        title=page.title,
-        params=field_params(page, form),
+        title=_page_title(page, form, answers),
+        params=field_params(page, form, answers),
         errors=error_summary(form),
         back_url=back,
-        action=action,
+        action=_question_url(page, change=changing),
         notice=notice,
         anonymity_hint=forms.ANONYMITY_HINT,
+        kept_minutes=_config()["DRAFT_IDLE_MINUTES"] if page.long_text else None,
     )
     return make_response(html, status)
+
+
+def _typed(formdata: Any) -> list[list[str]]:
+    """What the person typed on a page, as stored with the draft until it is answered."""
+    return [
+        [name, value[: forms.ACCOUNT_MAX * 2]]
+        for name, value in formdata.items(multi=True)
+        if name not in ("csrf_token", "website")
+    ][:200]
+
+
+def _save(answers: dict[str, Any]) -> None:
+    db = get_session()
+    drafts.save_answers(
+        db, _cookie(), clean_answers(answers), idle_minutes=_config()["DRAFT_IDLE_MINUTES"]
+    )
+    db.commit()
 
 
 @bp.route("/report/<slug>", methods=["GET", "POST"])
@@ -205,40 +260,56 @@ def question(slug: str) -> BaseResponse:
     answers = _load_answers()
     changing = request.args.get("change") == "1"
     if not page.applies(answers):
-        return redirect(_question_url(first_unanswered(answers)))
+        return redirect(_question_url(first_unanswered(answers), change=changing))
     first = first_unanswered(answers)
-    if first is not None and PAGES.index(page) > PAGES.index(first):
+    if first is not None and position(page) > position(first):
         # Questions are answered in order; a later page cannot be reached by its address.
         return redirect(_question_url(first))
+    pending = answers.get(PENDING, {}).get(page.slug)
 
     if request.method == "GET":
+        if pending is not None:
+            # The person's last try on this page had errors: show it, with them, again.
+            form = page.make_form(_config(), answers, MultiDict(pending))
+            form.validate()
+            return render_question(page, form, answers, changing=changing, status=400)
         return render_question(page, page.make_form(_config(), answers), answers, changing=changing)
 
     form = page.make_form(_config(), answers, request.form)
     if form.honeypot_filled:
         abort(400)
     if not form.validate():
-        return render_question(page, form, answers, changing=changing, status=400)
-    if page.slug == "danger" and form.answers()["danger"] == "yes":
-        return redirect(url_for("journey.danger"))
+        # POST-redirect-GET also after an error, so that Back and refresh show a real page:
+        # what was typed is kept (encrypted) with the draft and shown again by the GET.
+        answers.setdefault(PENDING, {})[page.slug] = _typed(request.form)
+        _save(answers)
+        return redirect(_question_url(page, change=changing), code=303)
     answers[page.slug] = form.answers()
+    answers.get(PENDING, {}).pop(page.slug, None)
     answers = clean_answers(answers)
-    db = get_session()
-    drafts.save_answers(
-        db,
-        _cookie(),
-        answers,  # type: ignore[arg-type]
-        idle_minutes=_config()["DRAFT_IDLE_MINUTES"],
-    )
-    db.commit()
+    _save(answers)
+    if page.slug == "danger" and answers["danger"]["danger"] == "yes":
+        return redirect(url_for("journey.danger", change="1" if changing else None), code=303)
     if changing:
-        return redirect(_question_url(first_unanswered(answers)))
-    return redirect(_question_url(page_after(page.slug, answers)))
+        # Back to the check page, through any follow-up page the new answer opened.
+        return redirect(_question_url(first_unanswered(answers), change=True), code=303)
+    return redirect(_question_url(page_after(page.slug, answers)), code=303)
 
 
 @bp.get("/report/in-danger")
 def danger() -> str:
-    return render_template("journey/danger.html", title="Call 999 now")
+    """Emergency numbers first; then the report goes on with the answer kept for staff."""
+    try:
+        answers = _load_answers()
+    except (drafts.DraftMissing, drafts.DraftExpired):
+        answers = None
+    if answers is None:
+        next_url = url_for("journey.index")
+    elif request.args.get("change") == "1":
+        next_url = _question_url(first_unanswered(answers), change=True)
+    else:
+        next_url = _question_url(page_after("danger", answers))
+    return render_template("journey/danger.html", title="Call 999 now", next_url=next_url)
 
 
 @bp.route("/report/check", methods=["GET", "POST"])
@@ -247,6 +318,11 @@ def check() -> BaseResponse:
     missing = first_unanswered(answers)
     if missing is not None:
         return redirect(_question_url(missing))
+    if PENDING in answers:
+        # What was typed on a page with errors and then left is not an answer: it is dropped
+        # here, so that it never travels with the report.
+        answers = without_pending(answers)
+        _save(answers)
     if request.method == "POST":
         # CSRFProtect checked the token before this view ran, on every POST (a form's own
         # check is then skipped anyway): this form only reads the honeypot, so it makes no
@@ -282,12 +358,11 @@ def check() -> BaseResponse:
     def change_url(slug: str, field_id: str) -> str:
         return url_for("journey.question", slug=slug, change="1") + f"#{field_id}"
 
-    rows = summary_rows(_config(), answers, change_url)
     return make_response(
         render_template(
             "journey/check.html",
             title="Check your answers before sending your report",
-            rows=rows,
+            sections=summary_sections(_config(), answers, change_url),
             form=forms.SendForm(),
         )
     )
