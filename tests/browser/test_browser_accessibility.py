@@ -120,5 +120,8 @@ def test_axe_zero_violations_on_every_page(new_page: Any, journey: Any, live_ser
     page.goto("/privacy")
     audit("privacy")
 
-    assert len(audit.audited) == 2 * len(slugs) + 7
+    page.goto("/support")
+    audit("get support")
+
+    assert len(audit.audited) == 2 * len(slugs) + 8
     audit.assert_none()
