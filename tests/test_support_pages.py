@@ -124,6 +124,7 @@ def test_a_deployments_own_services_replace_the_defaults(make_app: Any) -> None:
     assert "when it is not an emergency, call 101" in start
     assert "report online on your local police force's website" in start
     assert "Northamptonshire Police" not in start
+    assert "include Riverside Hate Crime Hub and Example Housing Line." in start
 
 
 def test_support_services_can_be_set_as_json_in_the_environment(tmp_path, monkeypatch) -> None:
@@ -198,6 +199,16 @@ def test_the_start_page_says_this_is_not_a_police_report_unless_you_agree(client
         "Partnership read reports" in text
     )
     assert "What happens next" in text
+
+
+def test_the_start_page_names_the_support_services_and_links_to_them(client: Any) -> None:
+    main = main_of(client.get("/").get_data(as_text=True))
+    assert (
+        "Organisations that can listen, advise and support you include Voice for Victims and "
+        "Witnesses, Victim Support, Stop Hate UK, Tell MAMA, CST (Community Security Trust), "
+        "Galop and Citizens Advice." in text_of(main)
+    )
+    assert links(main)["/support"] == "Get support from other organisations"
 
 
 def test_the_privacy_page_says_the_same_about_the_police(client: Any) -> None:

@@ -119,14 +119,15 @@ def services_for(
     return sorted(services, key=lambda service: not wanted.intersection(service.tags))
 
 
-def services_of_kind(config: Mapping[str, Any], kind: str) -> list[SupportService]:
-    return [s for s in parse_services(config["SUPPORT_SERVICES"]) if s.kind == kind]
+def services_of_kind(config: Mapping[str, Any], *kinds: str) -> list[SupportService]:
+    """The configured services of these kinds, in the configured order."""
+    return [s for s in parse_services(config["SUPPORT_SERVICES"]) if s.kind in kinds]
 
 
 @bp.app_template_global()
-def police_contacts() -> list[SupportService]:
-    """The deployment's police force (non-emergency), for pages that say how to reach it."""
-    return services_of_kind(current_app.config, "police")
+def support_services(*kinds: str) -> list[SupportService]:
+    """For templates: ``support_services("police")`` is how to reach the deployment's force."""
+    return services_of_kind(current_app.config, *kinds)
 
 
 def _check_setting(state: BlueprintSetupState) -> None:
