@@ -94,7 +94,7 @@ def test_support_is_reachable_from_the_start_page_and_a_question_pages_footer(
     reporter: Reporter,
 ) -> None:
     start = reporter.get("/").get_data(as_text=True)
-    assert links(main_of(start))["/support"] == "Get support from other organisations"
+    assert links(main_of(start))["/support"] == "Get support"
 
     started = reporter.start()
     question = reporter.get(started.location)
@@ -208,7 +208,10 @@ def test_the_start_page_names_the_support_services_and_links_to_them(client: Any
         "Witnesses, Victim Support, Stop Hate UK, Tell MAMA, CST (Community Security Trust), "
         "Galop and Citizens Advice." in text_of(main)
     )
-    assert links(main)["/support"] == "Get support from other organisations"
+    assert links(main)["/support"] == "Get support"
+    # Its links come after "Start now": after the skip link, the next Tab reaches the button.
+    before_the_button = main[: main.index("<form")]
+    assert "<a " not in before_the_button and "<button" not in before_the_button
 
 
 def test_the_privacy_page_says_the_same_about_the_police(client: Any) -> None:
