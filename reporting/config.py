@@ -53,6 +53,91 @@ HATE_STRANDS: list[tuple[str, str]] = [
 ]
 
 
+# Where people can get support, shown on /support and the start and confirmation pages. Each:
+# code, name, purpose (what it is for), optional phone (as people write it), website and notes,
+# kind ("police": the force's non-emergency contact; "local"; "national") and tags (the answers
+# to "What support would help?" it offers: victim-service, housing, talk). Numbers are the
+# services' publicly listed ones; a service whose number we could not confirm has none.
+NORTHAMPTONSHIRE_SUPPORT_SERVICES: list[dict[str, Any]] = [
+    {
+        "code": "northamptonshire-police",
+        "name": "Northamptonshire Police",
+        "purpose": "To report a crime to the police when it is not an emergency.",
+        "phone": "101",
+        "website": "https://www.northants.police.uk",
+        "notes": "If you are deaf or cannot speak, use Relay UK on 18001 101.",
+        "kind": "police",
+    },
+    {
+        "code": "voice",
+        "name": "Voice for Victims and Witnesses",
+        "purpose": "Free, confidential support in Northamptonshire for victims and witnesses "
+        "of crime, whether or not you have told the police.",
+        "website": "https://www.voicenorthants.org",
+        "kind": "local",
+        "tags": ["victim-service", "talk"],
+    },
+    {
+        "code": "victim-support",
+        "name": "Victim Support",
+        "purpose": "Free, confidential support for anyone affected by crime, whether or not "
+        "you have told the police.",
+        "phone": "08 08 16 89 111",
+        "website": "https://www.victimsupport.org.uk",
+        "notes": "Free to call, 24 hours a day.",
+        "kind": "national",
+        "tags": ["victim-service", "talk"],
+    },
+    {
+        "code": "stop-hate-uk",
+        "name": "Stop Hate UK",
+        "purpose": "Support for anyone affected by any kind of hate crime or hate incident.",
+        "website": "https://www.stophateuk.org",
+        "notes": "Their website lists the ways to contact them where you live.",
+        "kind": "national",
+        "tags": ["talk"],
+    },
+    {
+        "code": "tell-mama",
+        "name": "Tell MAMA",
+        "purpose": "Support for anyone affected by anti-Muslim hate.",
+        "phone": "0800 456 1226",
+        "website": "https://tellmamauk.org",
+        "kind": "national",
+        "tags": ["victim-service", "talk"],
+    },
+    {
+        "code": "cst",
+        "name": "CST (Community Security Trust)",
+        "purpose": "Support for anyone affected by antisemitism.",
+        "phone": "0800 032 3263",
+        "website": "https://cst.org.uk",
+        "notes": "24 hours a day.",
+        "kind": "national",
+        "tags": ["victim-service", "talk"],
+    },
+    {
+        "code": "galop",
+        "name": "Galop",
+        "purpose": "Support for LGBT+ people who have experienced hate crime, abuse or violence.",
+        "phone": "0800 999 5428",
+        "website": "https://galop.org.uk",
+        "kind": "national",
+        "tags": ["victim-service", "talk"],
+    },
+    {
+        "code": "citizens-advice",
+        "name": "Citizens Advice",
+        "purpose": "Free advice on housing, money, work and your rights, including discrimination.",
+        "phone": "0800 144 8848",
+        "website": "https://www.citizensadvice.org.uk",
+        "notes": "Adviceline for England.",
+        "kind": "national",
+        "tags": ["housing"],
+    },
+]
+
+
 class ConfigError(RuntimeError):
     """The configuration is missing or unsafe; the app refuses to start."""
 
@@ -66,6 +151,7 @@ DEFAULTS: dict[str, Any] = {
     # Shown under each area on the journey's area question: {code: "council: towns"}.
     "DISTRICT_HINTS": NORTHAMPTONSHIRE_DISTRICT_HINTS,
     "HATE_STRANDS": HATE_STRANDS,
+    "SUPPORT_SERVICES": NORTHAMPTONSHIRE_SUPPORT_SERVICES,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "SECRET_KEY": None,
     "RECEIPT_PEPPER": None,  # hex, >= 32 bytes; salts every receipt derivation

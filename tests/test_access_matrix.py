@@ -86,6 +86,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "journey.check": PUBLIC,
     "journey.exit_page": PUBLIC,
     "journey.privacy": PUBLIC,
+    "journey.support": PUBLIC,
     # Signing in, and the invitation link, come before any session.
     "auth.sign_in": PUBLIC,
     "auth.signed_out": PUBLIC,
