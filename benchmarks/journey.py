@@ -580,7 +580,9 @@ class Instance:
             "REPORTING_DATABASE_URL": self.database_url,
             "REPORTING_DEV_HTTP": "true",
             "REPORTING_RATELIMIT_POST": HIGH_LIMIT,
+            "REPORTING_RATELIMIT_POST_NETWORK": HIGH_LIMIT,
             "REPORTING_RATELIMIT_SUBMIT": HIGH_LIMIT,
+            "REPORTING_RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
             "REPORTING_RATELIMIT_STORAGE_URI": "memory://",
             "REPORTING_RECEIPT_KDF": json.dumps([receipt_kdf.memory_cost_kib,
                                                  receipt_kdf.iterations, receipt_kdf.lanes]),
@@ -873,7 +875,8 @@ def profile_in_process(instance: Instance, slug: str, runs: int,
         "SECRET_KEY": instance.secret_key, "RECEIPT_PEPPER": instance.pepper,
         "DATABASE_URL": instance.database_url, "DEV_HTTP": True,
         "RECEIPT_KDF": crypto.FAST_TEST_KDF, "RATELIMIT_POST": HIGH_LIMIT,
-        "RATELIMIT_SUBMIT": HIGH_LIMIT,
+        "RATELIMIT_POST_NETWORK": HIGH_LIMIT, "RATELIMIT_SUBMIT": HIGH_LIMIT,
+        "RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
     })
     bare = bare_app.create_app(instance.secret_key, instance.bare_env()["BARE_DATABASE_URL"])
 
