@@ -498,9 +498,12 @@ def start_gunicorn(name: str, app_spec: str, env: Mapping[str, str], tmp: Path, 
     log = tmp / f"{name}-gunicorn.log"
     command = [str(GUNICORN), "--workers", str(workers), "--worker-class", "sync",
                "--bind", f"127.0.0.1:{port}", "--error-logfile", str(log),
-               "--log-level", "warning", *(extra or []), app_spec]
+               "--log-level", "warning", "--chdir", str(ROOT), *(extra or []), app_spec]
+    # Started from tmp, not the checkout, so gunicorn does not read the shipped
+    # gunicorn.conf.py (one process on memory:// limits): the benchmark measures its own
+    # process model, with limits it never reaches. --chdir then finds wsgi.py.
     # Own session: Ctrl+C in the terminal reaches only us, and we stop the server ourselves.
-    process = subprocess.Popen(command, cwd=ROOT, env=dict(env), stdin=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=tmp, env=dict(env), stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
     server = Server(name, port, process, log)
