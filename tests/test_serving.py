@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from reporting import ROOT, crypto
-from reporting.serving import PrivateLogFilter
+from reporting.serving import PrivateLogFilter, worker_settings
 
 from .conftest import PEPPER, SECRET_KEY, csrf_token
 
@@ -231,3 +231,12 @@ def test_the_log_filter_keeps_the_stack_but_not_what_the_request_said() -> None:
     )
     PrivateLogFilter().filter(other)
     assert other.getMessage() == "Listening at: http://[[address]]:80"
+
+
+def test_shared_storage_is_served_by_several_processes() -> None:
+    assert worker_settings("memory://", 8)["workers"] == 1
+    assert worker_settings("redis://127.0.0.1:6379/0", 2) == {
+        "workers": 4,
+        "worker_class": "gthread",
+        "threads": 4,
+    }
