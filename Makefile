@@ -21,19 +21,15 @@ $(VENV)/.installed-test: $(VENV)/.installed
 instance/config.py: | $(VENV)/.installed
 	$(PY) -m reporting.keygen $@
 
-# A demo instance on SQLite: schema, team key, recovery code and an admin whose credentials
-# are kept in instance/demo-admin.txt (a demo convenience; `init` on a real server prints them
-# once and stores them nowhere).
-instance/demo-admin.txt: instance/config.py
-	umask 077; $(VENV)/bin/flask --app reporting init --email $(DEMO_EMAIL) --name "Demo admin" > $@.tmp
-	mv $@.tmp $@
-
-run: $(VENV)/.installed instance/demo-admin.txt
-	$(VENV)/bin/alembic upgrade head  # an instance made by an older checkout gets its schema
-	@cat instance/demo-admin.txt
-	@echo
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	REPORTING_DEV_HTTP=true $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) wsgi:app
+# The demo instance on SQLite. `flask ... demo` initialises it the first time (printing its
+# recovery code once, like `init`, and keeping only the demo admin's sign-in details in
+# instance/demo-admin.txt), upgrades an older one's schema, or does nothing; it says which,
+# and prints both addresses. The demo instance is not safe to copy: see the README.
+# gunicorn.conf.py serves one worker process with threads, so every rate limit counts once.
+run: $(VENV)/.installed instance/config.py
+	@$(VENV)/bin/flask --app reporting demo --email $(DEMO_EMAIL) --host $(HOST) --port $(PORT)
+	@echo "Serving until Ctrl+C."
+	@REPORTING_DEV_HTTP=true $(VENV)/bin/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) wsgi:app
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
@@ -47,7 +43,7 @@ chromium:
 	fi
 
 test: $(VENV)/.installed-test chromium
-	$(VENV)/bin/ruff check reporting tests migrations benchmarks wsgi.py
+	$(VENV)/bin/ruff check reporting tests migrations benchmarks wsgi.py gunicorn.conf.py
 	$(PY) -m pytest
 
 # Rebuild static/ from GOV.UK Frontend (needs Node; running and testing do not).

@@ -154,6 +154,7 @@ def build_app(database_url: str) -> Flask:
             "DATABASE_URL": database_url,
             "PASSWORD_KDF": crypto.FAST_TEST_KDF,  # one sign-in; its cost is not measured
             "RATELIMIT_POST": "1000000 per minute",
+            "RATELIMIT_POST_NETWORK": "1000000 per minute",
             "RATELIMIT_SIGN_IN": "1000000 per minute",
         }
     )

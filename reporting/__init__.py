@@ -14,6 +14,11 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def instance_path() -> str:
+    """The instance folder: secrets and the SQLite file; a deployment may put it elsewhere."""
+    return os.environ.get("REPORTING_INSTANCE_PATH") or str(ROOT / "instance")
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
     from . import access, cli, config, db, errors, fragments, journey, security
@@ -23,11 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import views as auth
     from .review import views as review
 
-    # The instance folder holds secrets and the SQLite file; a deployment may put it elsewhere.
-    instance_path = os.environ.get("REPORTING_INSTANCE_PATH") or str(ROOT / "instance")
     app = Flask(
         __name__,
-        instance_path=instance_path,
+        instance_path=instance_path(),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -66,7 +69,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(invitation_link.bp)
     app.register_blueprint(review.bp)
-    security.limit_endpoint(app, "journey.check", app.config["RATELIMIT_SUBMIT"])
+    # Per draft, and capped per network.
+    security.limit_endpoint(
+        app,
+        "journey.check",
+        app.config["RATELIMIT_SUBMIT"],
+        network_limit=app.config["RATELIMIT_SUBMIT_NETWORK"],
+    )
     # Per network (the app-wide budget) and per account, whoever is guessing.
     security.limit_endpoint(
         app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=auth.account_key

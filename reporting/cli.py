@@ -1,4 +1,4 @@
-"""Commands: ``flask --app reporting init``, ``purge-drafts``."""
+"""Commands: ``flask --app reporting init``, ``purge-drafts`` (and ``demo``, for `make run`)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import binascii
 import datetime as dt
 import secrets
 import urllib.parse
+from dataclasses import dataclass
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from . import accounts, audit_cli, drafts, keys, keys_cli, migrate
+from . import accounts, audit_cli, demo_cli, drafts, keys, keys_cli, migrate
 from .auth import sessions as staff_sessions
 from .db import database
 from .models import Team
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge_drafts_command)
     app.cli.add_command(keys_cli.keys_group)
     app.cli.add_command(audit_cli.audit_group)
+    app.cli.add_command(demo_cli.demo_command)
 
 
 def _decode_totp_secret(text: str | None) -> bytes | None:
@@ -46,35 +48,30 @@ def _decode_totp_secret(text: str | None) -> bytes | None:
     return secret
 
 
-@click.command("init")
-@click.option(
-    "--email",
-    envvar="REPORTING_ADMIN_EMAIL",
-    prompt="First admin's email",
-    help="Email address of the first administrator.",
-)
-@click.option(
-    "--name",
-    envvar="REPORTING_ADMIN_NAME",
-    default="Administrator",
-    show_default=True,
-    help="The first administrator's name.",
-)
-@click.option(
-    "--password",
-    envvar="REPORTING_ADMIN_PASSWORD",
-    default=None,
-    help="Their password (at least 12 characters); generated and printed if absent.",
-)
-@click.option(
-    "--totp-secret",
-    envvar="REPORTING_ADMIN_TOTP_SECRET",
-    default=None,
-    help="Their authenticator secret in base32; generated and printed if absent.",
-)
-@with_appcontext
-def init_command(email: str, name: str, password: str | None, totp_secret: str | None) -> None:
-    """Create the schema, the team key, the recovery code and the first admin."""
+@dataclass(frozen=True)
+class Initialised:
+    """What ``init`` made: the recovery code and the first admin's sign-in details."""
+
+    recovery_code: str
+    email: str
+    password: str | None  # None when it was given, so not echoed back
+    totp_secret: str
+    totp_uri: str
+
+    def sign_in_lines(self) -> list[str]:
+        lines = [f"  email:              {self.email}"]
+        if self.password is not None:
+            lines.append(f"  password:           {self.password}")
+        lines.append(f"  authenticator key:  {self.totp_secret}")
+        lines.append(f"  authenticator URI:  {self.totp_uri}")
+        return lines
+
+
+def initialise(email: str, name: str, password: str | None, totp_secret: str | None) -> Initialised:
+    """Create the schema, the team key, the recovery code and the first admin.
+
+    Raises ``click.ClickException`` on an initialised instance or a bad password or secret.
+    """
     engine = database().engine
     config = current_app.config
     migrate.upgrade(engine)
@@ -112,15 +109,54 @@ def init_command(email: str, name: str, password: str | None, totp_secret: str |
         f"otpauth://totp/{label}?secret={account.totp_secret_base32}"
         f"&issuer={urllib.parse.quote(issuer)}"
     )
-    click.echo("Initialised: schema, review team key, recovery key and first admin.\n")
+    return Initialised(
+        recovery_code=team.recovery_code,
+        email=account.user.email,
+        password=password if generated_password else None,
+        totp_secret=account.totp_secret_base32,
+        totp_uri=uri,
+    )
+
+
+def echo_recovery_code(code: str) -> None:
     click.echo(RECOVERY_WORDS)
-    click.echo(f"\n    {team.recovery_code}\n")
+    click.echo(f"\n    {code}\n")
+
+
+@click.command("init")
+@click.option(
+    "--email",
+    envvar="REPORTING_ADMIN_EMAIL",
+    prompt="First admin's email",
+    help="Email address of the first administrator.",
+)
+@click.option(
+    "--name",
+    envvar="REPORTING_ADMIN_NAME",
+    default="Administrator",
+    show_default=True,
+    help="The first administrator's name.",
+)
+@click.option(
+    "--password",
+    envvar="REPORTING_ADMIN_PASSWORD",
+    default=None,
+    help="Their password (at least 12 characters); generated and printed if absent.",
+)
+@click.option(
+    "--totp-secret",
+    envvar="REPORTING_ADMIN_TOTP_SECRET",
+    default=None,
+    help="Their authenticator secret in base32; generated and printed if absent.",
+)
+@with_appcontext
+def init_command(email: str, name: str, password: str | None, totp_secret: str | None) -> None:
+    """Create the schema, the team key, the recovery code and the first admin."""
+    made = initialise(email, name, password, totp_secret)
+    click.echo("Initialised: schema, review team key, recovery key and first admin.\n")
+    echo_recovery_code(made.recovery_code)
     click.echo("First administrator")
-    click.echo(f"  email:              {account.user.email}")
-    if generated_password:
-        click.echo(f"  password:           {password}")
-    click.echo(f"  authenticator key:  {account.totp_secret_base32}")
-    click.echo(f"  authenticator URI:  {uri}")
+    click.echo("\n".join(made.sign_in_lines()))
 
 
 @click.command("purge-drafts")

@@ -162,8 +162,14 @@ DEFAULTS: dict[str, Any] = {
     # bytes a character); anything larger is not a person typing.
     "MAX_CONTENT_LENGTH": 128 * 1024,
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Each limit counts per draft (requests without one: per network), and a second one caps
+    # the client's whole network (/24, /64). The network caps are sized for a busy library or
+    # community centre on one address block: 30 people each posting ~25 question pages in 20
+    # minutes is ~2,250 POSTs an hour, peaking near 150 a minute; 30 sends in 20 minutes.
     "RATELIMIT_POST": "60 per minute;600 per hour",
+    "RATELIMIT_POST_NETWORK": "300 per minute;4500 per hour",
     "RATELIMIT_SUBMIT": "10 per hour;30 per day",
+    "RATELIMIT_SUBMIT_NETWORK": "120 per hour;600 per day",
     "RATELIMIT_SIGN_IN": "5 per minute;20 per hour",
     # How many proxies in front of us set X-Forwarded-For; 0 means we are not behind one.
     "PROXY_FIX_X_FOR": 0,

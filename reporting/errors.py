@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 import traceback
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask_limiter import Limiter, RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -42,22 +45,36 @@ def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     return _render(code, description)
 
 
+def handle_rate_limit(_error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+    """429: how long to wait, worked out from the limit that was reached."""
+    limiter: Limiter = current_app.extensions["reporting.limiter"]
+    reached = limiter.current_limit
+    seconds = 60
+    if reached is not None:
+        # The window's end itself: RequestLimit.reset_at adds a second.
+        seconds = max(1, math.ceil(reached.window.reset_time - time.time()))
+    minutes = max(1, math.ceil(seconds / 60))
+    page = render_template("errors/error.html", code=429, title=TITLES[429], wait_minutes=minutes)
+    return page, 429, {"Retry-After": str(seconds)}
+
+
 def handle_csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
     return render_template("errors/csrf.html", title="Your page timed out"), 400
 
 
 def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
-    # The path and the stack only: an exception's message can quote what someone typed, and
-    # the query string or the client's address must never reach a log (ARCHITECTURE.md §3).
+    # The route's pattern and the stack only: an exception's message can quote what someone
+    # typed, a path can carry a token (an invitation's), and the query string or the client's
+    # address must never reach a log (ARCHITECTURE.md §3).
     stack = "".join(traceback.format_tb(error.__traceback__))
-    log.error(
-        "unhandled %s on %s %s\n%s", type(error).__name__, request.method, request.path, stack
-    )
+    route = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    log.error("unhandled %s on %s %s\n%s", type(error).__name__, request.method, route, stack)
     return _render(500)
 
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
     app.register_error_handler(Exception, handle_unexpected)

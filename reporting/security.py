@@ -12,12 +12,12 @@ import time
 from collections.abc import Callable
 
 from flask import Flask, Response, abort, current_app, request
-from flask_limiter import Limiter
+from flask_limiter import ApplicationLimit, Limiter
 from flask_wtf.csrf import CSRFProtect
 from limits.storage import MemoryStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import crypto
+from . import crypto, drafts
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,8 +42,9 @@ SECURITY_HEADERS = {
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
 
 
-# Not an HTTP_ name, so no request header can set it.
+# Not HTTP_ names, so no request header can set them.
 _NETWORK_KEY_ENVIRON = "reporting.client_network_key"
+_DRAFT_KEY_ENVIRON = "reporting.client_draft_key"
 
 
 def client_network_key() -> str:
@@ -68,6 +69,27 @@ def client_network_key() -> str:
     digest = hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:32]
     request.environ[_NETWORK_KEY_ENVIRON] = digest
     return digest
+
+
+def draft_or_network_key() -> str:
+    """Rate-limit key for one reporter: an HMAC of the draft id in their draft cookie.
+
+    Per draft, so one person on a shared library or community-centre network cannot use up
+    another's budget; the draft id is random and names a draft, never a person. A request
+    without a well-formed draft cookie (the start, staff pages) falls back to the network.
+    """
+    cached: str | None = request.environ.get(_DRAFT_KEY_ENVIRON)
+    if cached is not None:
+        return cached
+    cookie = drafts.DraftCookie.parse(request.cookies.get(current_app.config["DRAFT_COOKIE_NAME"]))
+    if cookie is None:
+        key = "network:" + client_network_key()
+    else:
+        secret = current_app.extensions["reporting.network_key"]
+        digest = hmac.new(secret, b"draft:" + cookie.draft_id.encode(), hashlib.sha256)
+        key = "draft:" + digest.hexdigest()[:32]
+    request.environ[_DRAFT_KEY_ENVIRON] = key
+    return key
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -109,6 +131,10 @@ def _post_limit() -> str:
     return str(current_app.config["RATELIMIT_POST"])
 
 
+def _post_network_limit() -> str:
+    return str(current_app.config["RATELIMIT_POST_NETWORK"])
+
+
 def init_app(app: Flask) -> None:
     """Install headers, CSRF, limits and proxy handling on ``app``."""
     (network_key,) = crypto.hkdf_split(
@@ -126,8 +152,15 @@ def init_app(app: Flask) -> None:
     limiter = Limiter(
         client_network_key,
         app=app,
-        # One budget for every POST in the app, not one per endpoint.
-        application_limits=[_post_limit],
+        # Two budgets for every POST in the app, not one per endpoint: each reporter's (per
+        # draft), and a cap on the whole network that stops a flood of fresh drafts. Their own
+        # scopes keep the counters apart when a request without a draft is keyed on its network.
+        application_limits=[
+            ApplicationLimit(_post_limit, key_function=draft_or_network_key, scope="post-draft"),
+            ApplicationLimit(
+                _post_network_limit, key_function=client_network_key, scope="post-network"
+            ),
+        ],
         storage_uri=_storage_uri(app.config["RATELIMIT_STORAGE_URI"]),
         headers_enabled=False,
         key_prefix="reporting",
@@ -144,12 +177,27 @@ def init_app(app: Flask) -> None:
 
 
 def limit_endpoint(
-    app: Flask, endpoint: str, limit: str, key_func: Callable[[], str] | None = None
+    app: Flask,
+    endpoint: str,
+    limit: str,
+    key_func: Callable[[], str] | None = None,
+    *,
+    network_limit: str | None = None,
 ) -> None:
-    """Add a stricter POST limit to one endpoint, on top of the app-wide one."""
+    """Add stricter POST limits to one endpoint, on top of the app-wide ones.
+
+    ``limit`` counts per ``key_func`` (by default per draft, else per network);
+    ``network_limit``, when given, caps the whole client network as well.
+    """
     limiter: Limiter = app.extensions["reporting.limiter"]
     view = app.view_functions[endpoint]
-    app.view_functions[endpoint] = limiter.limit(limit, methods=["POST"], key_func=key_func)(view)
+    key = key_func or draft_or_network_key
+    view = limiter.limit(limit, methods=["POST"], key_func=key, scope="own")(view)
+    if network_limit:
+        view = limiter.limit(
+            network_limit, methods=["POST"], key_func=client_network_key, scope="network"
+        )(view)
+    app.view_functions[endpoint] = view
 
 
 def _refuse_non_loopback() -> None:

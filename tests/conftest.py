@@ -41,7 +41,9 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
         "RECEIPT_KDF": crypto.FAST_TEST_KDF,
         "PASSWORD_KDF": crypto.FAST_TEST_KDF,
         "RATELIMIT_POST": "1000 per minute",
+        "RATELIMIT_POST_NETWORK": "1000 per minute",
         "RATELIMIT_SUBMIT": "1000 per minute",
+        "RATELIMIT_SUBMIT_NETWORK": "1000 per minute",
         "RATELIMIT_SIGN_IN": "1000 per minute",
     }
 

@@ -6,6 +6,7 @@ import hmac
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 
@@ -14,7 +15,7 @@ import redis
 from flask import Response
 from sqlalchemy import func, select
 
-from reporting import create_app
+from reporting import create_app, drafts
 from reporting.config import ConfigError
 from reporting.db import database
 from reporting.models import Report
@@ -105,31 +106,94 @@ def test_oversized_body_gets_a_413_page(reporter) -> None:
     assert "too long" in response.get_data(as_text=True)
 
 
-def test_too_many_posts_get_a_429_page(make_app) -> None:
+def test_too_many_posts_get_a_429_page_that_says_how_long_to_wait(make_app) -> None:
     app = make_app(RATELIMIT_POST="3 per minute")
     app.test_client_class = HttpsClient
     reporter = Reporter(app.test_client())
     reporter.start()
-    # The start counts too: one budget for every POST, whichever page.
+    # One budget for every POST of this draft, whichever page.
     statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
-    assert statuses == [303, 303, 429]
-    assert "Too many attempts" in reporter.client.post("/start").get_data(as_text=True)
+    statuses.append(reporter.answer("reporting-as", {"reporter_type": "victim"}).status_code)
+    assert statuses == [303, 303, 303, 429]
+    refused = reporter.answer("danger", {"danger": "no"})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 429
+    assert "Too many attempts" in text
+    # What to do instead of going back: wait this long; nothing saved is lost.
+    assert "back" not in text.lower()
+    assert "Wait 1 minute, then continue your report" in text
+    assert "answers you have already continued from are kept" in text
+    assert 'href="/report/check">Continue your report' in text
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
     # Only POSTs are limited: the pages can still be read, as often as wanted.
     for _ in range(5):
         assert reporter.client.get("/").status_code == 200
 
 
-def test_final_submit_has_its_own_stricter_limit(make_app) -> None:
-    app = make_app(RATELIMIT_SUBMIT="1 per hour")
+def test_the_wait_on_the_429_page_is_the_limit_reached(make_app) -> None:
+    app = make_app(RATELIMIT_POST="1 per hour")
     app.test_client_class = HttpsClient
     reporter = Reporter(app.test_client())
     reporter.start()
-    reporter.answer_all(full_answers())
-    page = reporter.get("/report/check").get_data(as_text=True)
-    first = reporter.client.post("/report/check", data={"csrf_token": csrf_token(page)})
-    second = reporter.client.post("/report/check", data={"csrf_token": csrf_token(page)})
-    assert first.status_code == 503  # no team key in this test; the attempt still counts
-    assert second.status_code == 429
+    assert reporter.answer("danger", {"danger": "no"}).status_code == 303
+    refused = reporter.answer("danger", {"danger": "no"})
+    assert refused.status_code == 429
+    assert re.search(r"Wait (59|60) minutes, then", refused.get_data(as_text=True))
+    assert 3540 <= int(refused.headers["Retry-After"]) <= 3600
+
+
+def _person(app, address: str) -> Reporter:
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return Reporter(client)
+
+
+def test_one_person_on_a_shared_network_does_not_lock_out_another(make_app) -> None:
+    """Two people in one library (one /24): each draft has its own budget."""
+    app = make_app(RATELIMIT_POST="3 per hour", RATELIMIT_POST_NETWORK="50 per hour")
+    app.test_client_class = HttpsClient
+    first, second = _person(app, "203.0.113.5"), _person(app, "203.0.113.9")
+    assert first.start().status_code == 302
+    assert second.start().status_code == 302
+    statuses = [first.answer("danger", {"danger": "no"}).status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
+    # The other person, same network, carries on; the first is still held back.
+    for _ in range(3):
+        assert second.answer("danger", {"danger": "no"}).status_code == 303
+    assert second.answer("danger", {"danger": "no"}).status_code == 429
+    assert first.answer("danger", {"danger": "no"}).status_code == 429
+
+
+def test_the_network_cap_still_stops_a_flood_of_fresh_drafts(make_app) -> None:
+    app = make_app(RATELIMIT_POST="100 per hour", RATELIMIT_POST_NETWORK="5 per hour")
+    app.test_client_class = HttpsClient
+    flooder, neighbour = _person(app, "203.0.113.5"), _person(app, "203.0.113.9")
+    statuses = []
+    for _ in range(6):
+        # A new draft id every time: the per-draft budget alone would never run out.
+        fresh = drafts.DraftCookie(secrets.token_hex(16), b"k" * 32).value()
+        flooder.client.set_cookie("__Host-draft", fresh)
+        statuses.append(flooder.client.post("/report/danger", data={"danger": "no"}).status_code)
+    # Refused (no such draft), but counted all the same.
+    assert statuses == [410] * 5 + [429]
+    assert neighbour.start().status_code == 429  # the whole /24 is capped
+    assert _person(app, "198.51.100.7").start().status_code == 302  # another network is not
+
+
+def test_the_final_submit_has_its_own_stricter_limits(make_app) -> None:
+    app = make_app(RATELIMIT_SUBMIT="1 per hour", RATELIMIT_SUBMIT_NETWORK="2 per hour")
+    app.test_client_class = HttpsClient
+    people = [_person(app, f"203.0.113.{n}") for n in (5, 9, 11)]
+    sends = []
+    for person in people:
+        person.start()
+        person.answer_all(full_answers())
+        page = person.get("/report/check").get_data(as_text=True)
+        for _ in range(2):
+            sends.append(person.client.post("/report/check", data={"csrf_token": csrf_token(page)}))
+    # No team key in this test: a send gets a 503, and the attempt still counts. Each draft
+    # gets one attempt; the network two in all.
+    assert [r.status_code for r in sends] == [503, 429, 503, 429, 429, 429]
 
 
 def test_rate_limit_storage_never_holds_the_address(make_app) -> None:
@@ -218,8 +282,8 @@ def test_rate_limits_on_redis_hold_no_address(make_app) -> None:
     app.test_client_class = HttpsClient
     reporter = Reporter(app.test_client())
     reporter.start()
-    statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(3)]
-    assert statuses == [303, 303, 429]
+    statuses = [reporter.answer("danger", {"danger": "no"}).status_code for _ in range(4)]
+    assert statuses == [303, 303, 303, 429]
     keys = b" ".join(store.keys("*"))
     assert keys, "nothing was counted in Redis"
     assert b"203.0.113" not in keys
@@ -296,3 +360,16 @@ def test_the_network_key_is_worked_out_once_a_request(app, monkeypatch) -> None:
     with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
         assert client_network_key() != first
     assert len(calls) == 2
+
+
+def test_an_unexpected_error_logs_the_route_not_a_token_in_the_path(app, caplog) -> None:
+    def broken(token: str) -> str:
+        raise RuntimeError(f"boom {token}")
+
+    app.view_functions["invitation.accept"] = broken
+    app.test_client_class = HttpsClient
+    with caplog.at_level(logging.ERROR):
+        response = app.test_client().get("/staff/invitation/SeCrEtInViTe?q=SeCrEtQuErY")
+    assert response.status_code == 500
+    assert "unhandled RuntimeError on GET /staff/invitation/<token>" in caplog.text
+    assert "SeCrEt" not in caplog.text
