@@ -106,3 +106,34 @@ def test_0004_copies_status_and_district_to_the_strands_of_existing_reports(app)
         ("a1", "religion", "closed", "corby"),
         ("a2", "age", "new", None),
     ]
+
+
+def test_0006_keeps_unsent_drafts_and_its_downgrade_drops_only_sent_ones(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO drafts (id, answers, expires_at)"
+                " VALUES ('d1', :blob, '2099-01-01 00:00:00'), ('d2', NULL, '2099-01-01 00:00:00')"
+            ),
+            {"blob": b"\x01ciphertext"},
+        )
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        rows = connection.execute(
+            text("SELECT id, answers, sent, receipt FROM drafts ORDER BY id")
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            ("d1", b"\x01ciphertext", False, None),
+            ("d2", None, False, None),
+        ]
+        connection.execute(
+            text("UPDATE drafts SET sent = :yes, answers = NULL, receipt = :blob WHERE id = 'd2'"),
+            {"yes": True, "blob": b"\x02sealed"},
+        )
+    migrate.downgrade(engine, "0005")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, answers FROM drafts")).all()
+    assert [tuple(row) for row in rows] == [("d1", b"\x01ciphertext")]
+    migrate.upgrade(engine)
