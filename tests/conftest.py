@@ -278,3 +278,27 @@ def database_bytes(app: Flask) -> bytes:
                 for value in row:
                     chunks.append(value if isinstance(value, bytes) else str(value).encode())
     return b"\x00".join(chunks)
+
+
+# The line the question and check pages carry for the timeout warning. Until those templates
+# include it, tests that need the warning add it through this loader (and only then).
+TIMEOUT_WARNING_INCLUDE = '{% include "journey/_timeout_warning.html" %}'
+
+
+def with_timeout_warning(app: Flask) -> None:
+    """Make journey/question.html and journey/check.html carry the timeout warning."""
+    from jinja2 import BaseLoader, ChoiceLoader, DictLoader, PrefixLoader
+
+    real: BaseLoader = app.jinja_loader  # type: ignore[assignment]
+    extended = {}
+    for name in ("journey/question.html", "journey/check.html"):
+        source = real.get_source(app.jinja_env, name)[0]
+        if "_timeout_warning.html" not in source:
+            extended[name] = (
+                f'{{% extends "real/{name}" %}}'
+                f"{{% block content %}}{{{{ super() }}}}{TIMEOUT_WARNING_INCLUDE}{{% endblock %}}"
+            )
+    if extended:
+        app.jinja_loader = ChoiceLoader(  # type: ignore[method-assign]
+            [DictLoader(extended), PrefixLoader({"real": real}), real]
+        )
