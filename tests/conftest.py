@@ -302,3 +302,9 @@ def with_timeout_warning(app: Flask) -> None:
         app.jinja_loader = ChoiceLoader(  # type: ignore[method-assign]
             [DictLoader(extended), PrefixLoader({"real": real}), real]
         )
+
+
+@pytest.fixture
+def timeout_warning_pages() -> Any:
+    """with_timeout_warning, for tests (the browser's) that cannot import this module."""
+    return with_timeout_warning
