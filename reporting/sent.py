@@ -122,7 +122,9 @@ def read_sent(
     if not row.sent:
         return (SentState.ENDED if cookie.sent else SentState.NOT_SENT), None
     try:
-        plaintext = crypto.decrypt(_key(cookie), row.receipt or b"", context=_context(cookie.draft_id))
+        plaintext = crypto.decrypt(
+            _key(cookie), row.receipt or b"", context=_context(cookie.draft_id)
+        )
     except crypto.DecryptionError:
         # Not this browser's key: it has nothing to be shown.
         return SentState.ENDED, None

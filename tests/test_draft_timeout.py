@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Flask
+from flask import Flask, render_template
 from sqlalchemy import select, update
 
 from reporting import drafts
@@ -140,3 +140,10 @@ def test_a_post_without_a_draft_cookie_keeps_nothing_and_says_why(client) -> Non
     response = client.post("/report/danger", data={"csrf_token": csrf_token(html), "danger": "no"})
     assert response.status_code == 404
     assert "We cannot find your answers" in response.get_data(as_text=True)
+
+
+def test_the_warning_is_left_out_where_there_is_no_live_draft(app) -> None:
+    """With nothing left to keep, a warning would only count to zero and reload the page."""
+    with app.test_request_context("/report/danger"):
+        html = render_template("journey/_timeout_warning.html")
+    assert "<dialog" not in html and "timeout-warning.js" not in html
