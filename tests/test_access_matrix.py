@@ -84,6 +84,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "journey.question": PUBLIC,
     "journey.danger": PUBLIC,
     "journey.check": PUBLIC,
+    "journey.sent": PUBLIC,
+    "journey.confirm_receipt": PUBLIC,
+    "journey.receipt_kept": PUBLIC,
+    "journey.keep_alive": PUBLIC,
     "journey.exit_page": PUBLIC,
     "journey.privacy": PUBLIC,
     # Signing in, and the invitation link, come before any session.
