@@ -16,13 +16,17 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, false, select, update
 from sqlalchemy.orm import Session
 
 from . import crypto
 from .models import Draft
 
 _DRAFT_ID = re.compile(r"^[0-9a-f]{32}$")
+_SENT_SUFFIX = ".sent"
+# The cookie's value once the sent state has ended: no id, no key, nothing secret. It only
+# tells "this browser sent a report" apart from "this browser never started one".
+SENT_MARKER = "sent"
 
 
 class DraftMissing(Exception):
@@ -33,20 +37,48 @@ class DraftExpired(Exception):
     """The cookie names a draft that has expired or was deleted."""
 
 
+class DraftSent(DraftExpired):
+    """The cookie names a draft that was sent: its answers are in a report now."""
+
+
+def is_sent_marker(value: str | None) -> bool:
+    return value == SENT_MARKER
+
+
+@dataclass(frozen=True)
+class SentMarker:
+    """What the draft cookie holds once the sent state has ended (see SENT_MARKER)."""
+
+    def value(self) -> str:
+        return SENT_MARKER
+
+
+SENT_MARKER_COOKIE = SentMarker()
+
+
 @dataclass(frozen=True)
 class DraftCookie:
     draft_id: str
     data_key: bytes
+    # Set once the draft was sent: the key then opens only the sent receipt (see sent.py),
+    # and the app knows the report went even after the sent row is gone.
+    sent: bool = False
 
     def value(self) -> str:
         key = base64.urlsafe_b64encode(self.data_key).decode().rstrip("=")
-        return f"{self.draft_id}.{key}"
+        return f"{self.draft_id}.{key}{_SENT_SUFFIX if self.sent else ''}"
+
+    def as_sent(self) -> DraftCookie:
+        return DraftCookie(self.draft_id, self.data_key, sent=True)
 
     @classmethod
     def parse(cls, value: str | None) -> DraftCookie | None:
         """Read a cookie; anything malformed counts as no cookie."""
         if not value or "." not in value:
             return None
+        sent = value.endswith(_SENT_SUFFIX)
+        if sent:
+            value = value[: -len(_SENT_SUFFIX)]
         draft_id, _, key_text = value.partition(".")
         if not _DRAFT_ID.match(draft_id):
             return None
@@ -56,7 +88,7 @@ class DraftCookie:
             return None
         if len(key) != 32:
             return None
-        return cls(draft_id, key)
+        return cls(draft_id, key, sent)
 
 
 @dataclass(frozen=True)
@@ -70,10 +102,20 @@ class LiveDraft:
 
 # Core statements, built once: every journey request runs one or both, and the ORM's identity
 # map and unit of work cost more than the queries (a draft is read once a request anyway).
-_READ_DRAFT = select(Draft.id, Draft.answers, Draft.expires_at).where(
+_READ_DRAFT = select(Draft.id, Draft.answers, Draft.expires_at, Draft.sent).where(
     Draft.id == bindparam("draft_id")
 )
-_SAVE_DRAFT = update(Draft).where(Draft.id == bindparam("draft_id"))
+# A sent draft is never written to again: a save racing the send finds no row to update.
+_SAVE_DRAFT = update(Draft).where(Draft.id == bindparam("draft_id"), Draft.sent == false())
+_KEEP_ALIVE = (
+    update(Draft)
+    .where(
+        Draft.id == bindparam("draft_id"),
+        Draft.sent == false(),
+        Draft.expires_at > bindparam("now"),
+    )
+    .values(expires_at=bindparam("new_expiry"))
+)
 _DELETE_DRAFT = delete(Draft).where(Draft.id == bindparam("draft_id"))
 
 
@@ -104,6 +146,8 @@ def _live_drafts(db: Session) -> dict[str, LiveDraft]:
 
 
 def _live_draft(db: Session, cookie: DraftCookie, now: dt.datetime) -> LiveDraft:
+    if cookie.sent:
+        raise DraftSent
     live = _live_drafts(db)
     draft = live.get(cookie.draft_id)
     if draft is None:
@@ -112,6 +156,8 @@ def _live_draft(db: Session, cookie: DraftCookie, now: dt.datetime) -> LiveDraft
         row = db.connection().execute(_READ_DRAFT, {"draft_id": cookie.draft_id}).first()
         if row is None:
             raise DraftExpired
+        if row.sent:
+            raise DraftSent
         draft = live[cookie.draft_id] = LiveDraft(row.id, row.answers, row.expires_at)
     if draft.expires_at <= now:
         raise DraftExpired
@@ -166,6 +212,37 @@ def save_answers(
     _live_drafts(db)[saved.id] = saved
 
 
+def keep_alive(
+    db: Session, cookie: DraftCookie | None, *, idle_minutes: float, now: dt.datetime | None = None
+) -> dt.datetime:
+    """Push a live, unsent draft's idle expiry back without reading it; the new expiry."""
+    if cookie is None:
+        raise DraftMissing
+    if cookie.sent:
+        raise DraftSent
+    now = now or utcnow()
+    new_expiry = now + dt.timedelta(minutes=idle_minutes)
+    result = db.connection().execute(
+        _KEEP_ALIVE, {"draft_id": cookie.draft_id, "now": now, "new_expiry": new_expiry}
+    )
+    if result.rowcount != 1:
+        raise DraftExpired
+    _live_drafts(db).pop(cookie.draft_id, None)
+    return new_expiry
+
+
+def seconds_left(db: Session, cookie: DraftCookie | None, now: dt.datetime | None = None) -> int:
+    """Seconds until the draft this request loaded expires (0 if it has none)."""
+    if cookie is None:
+        return 0
+    now = now or utcnow()
+    try:
+        draft = _live_draft(db, cookie, now)
+    except DraftExpired:
+        return 0
+    return max(0, int((draft.expires_at - now).total_seconds()))
+
+
 def delete_draft(db: Session, cookie: DraftCookie | None) -> None:
     if cookie is not None:
         _live_drafts(db).pop(cookie.draft_id, None)
@@ -173,13 +250,13 @@ def delete_draft(db: Session, cookie: DraftCookie | None) -> None:
 
 
 def purge_expired(db: Session, *, now: dt.datetime | None = None) -> int:
-    """Delete drafts past their idle expiry; returns how many."""
+    """Delete drafts past their idle expiry, and sent drafts past theirs; returns how many."""
     result = db.execute(delete(Draft).where(Draft.expires_at <= (now or utcnow())))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def take_draft(db: Session, cookie: DraftCookie, now: dt.datetime | None = None) -> LiveDraft:
-    """The live draft row, for turning into a report (the caller deletes the row)."""
+    """The live draft row, for turning into a report (the caller marks the row sent)."""
     draft = _live_draft(db, cookie, now or utcnow())
     _live_drafts(db).pop(draft.id, None)
     return draft

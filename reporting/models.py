@@ -176,6 +176,11 @@ class Draft(Base):
     answers: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Idle expiry; the row is deleted when it passes, so nothing records when anyone reported.
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # Sent: the answers went to a report (``answers`` is then empty) and, for a short while,
+    # ``receipt`` holds the reference and receipt, encrypted under a key only the sending
+    # browser's cookie can derive, so that a refresh or a second send shows them again.
+    sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class Report(Base):

@@ -7,15 +7,14 @@ import functools
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import crypto
-from .drafts import DraftCookie, answers_context, delete_draft, take_draft
+from . import crypto, sent
+from .drafts import DraftCookie, answers_context, take_draft, utcnow
 from .keys import ACTIVE_KEYS_FOR_SEALING, NoTeamKey
 from .models import Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
 
@@ -31,10 +30,8 @@ class ReferenceClash(Exception):
     """Every reference picked for a report was already taken."""
 
 
-@dataclass(frozen=True)
-class SentReport:
-    reference: str
-    receipt: str
+class AlreadySent(Exception):
+    """Another request sent this draft first (a double click): roll back, show its receipt."""
 
 
 def data_key_context(report_id: str, key_id: str) -> bytes:
@@ -70,14 +67,20 @@ def send_report(
     pepper: bytes,
     receipt_kdf: crypto.Argon2Params,
     today: dt.date,
-) -> SentReport:
+    now: dt.datetime | None = None,
+) -> sent.SentReceipt:
     """Turn the draft into a report: seal its key to every active team key, make a receipt.
 
     The answers stay encrypted exactly as the draft held them; only the clear triage columns
     are copied out (ARCHITECTURE.md §3). Rows are written with Core inserts: this is the
     hottest write in the service and the ORM's unit of work costs more than the crypto.
+
+    The draft row turns into its sent state (sent.py) first, by an UPDATE that only a draft
+    not yet sent matches: a second send of the same draft (a double click) matches nothing
+    and raises AlreadySent before writing anything, so it never makes a second report.
     """
-    draft = take_draft(db, cookie)
+    now = now or utcnow()
+    draft = take_draft(db, cookie, now)
     if draft.answers is None:
         raise ReportIncomplete
     connection = db.connection()  # Core on the session's transaction: no ORM overhead
@@ -137,13 +140,20 @@ def send_report(
         }
         for team_key in team_keys
     ]
+    # The first write: the report's id is the draft's, so whichever send marks the draft sent
+    # is the only one that may insert.
+    row["reference"] = new_reference()
+    if not sent.mark_sent(connection, cookie, sent.SentReceipt(row["reference"], receipt), now):
+        raise AlreadySent
     # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
     # again when the reference is taken rather than look first on every report. ON CONFLICT
     # (reference) DO NOTHING inserts nothing on a clash, without a savepoint round trip (which
     # on SQLite also committed the report on its own, before its strands and keys).
     insert_report = _insert_report_statement(connection.dialect.name)
-    for _attempt in range(5):
-        row["reference"] = new_reference()
+    for attempt in range(5):
+        if attempt:
+            row["reference"] = new_reference()
+            sent.rewrite_receipt(connection, cookie, sent.SentReceipt(row["reference"], receipt))
         if connection.execute(insert_report, row).rowcount == 1:
             break
     else:
@@ -153,8 +163,7 @@ def send_report(
     if type_rows:
         connection.execute(insert(ReportIncidentType), type_rows)
     connection.execute(insert(ReportKey), key_rows)
-    delete_draft(db, cookie)
-    return SentReport(row["reference"], receipt)
+    return sent.SentReceipt(row["reference"], receipt)
 
 
 class ReportSealed(crypto.DecryptionError):

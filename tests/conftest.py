@@ -245,10 +245,12 @@ class Reporter:
             assert response.status_code in (302, 303), (slug, shown)
 
     def send(self) -> Any:
+        """Send from the check page and follow the redirect to the receipt page, as a browser
+        does (``response.history`` holds the POST's own answer)."""
         page = self.get("/report/check")
         assert page.status_code == 200
         response = self.client.post(
-            "/report/check", data={"csrf_token": csrf_token(self.last_html)}
+            "/report/check", data={"csrf_token": csrf_token(self.last_html)}, follow_redirects=True
         )
         self.last_html = response.get_data(as_text=True)
         return response

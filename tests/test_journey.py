@@ -15,6 +15,7 @@ from reporting import crypto, drafts
 from reporting.db import database
 from reporting.fragments import render_with_values
 from reporting.journey.questions import PAGES
+from reporting.journey.receipt import _confirmation_context
 from reporting.models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand
 from reporting.reports import open_report
 
@@ -56,8 +57,14 @@ def test_whole_journey_sends_a_report_readable_with_the_team_key(app, reporter, 
     assert reference
     receipt = receipt_on(html)
     assert len(receipt) == 16
-    # The draft's key cookie is cleared once sent.
-    assert any(h.startswith("__Host-draft=;") for h in sent.headers.getlist("Set-Cookie"))
+    # Post/redirect/get: the send answers 303 to the receipt page, and the draft's cookie
+    # says it was sent (test_receipt.py has the rest).
+    (posted,) = sent.history
+    assert posted.status_code == 303 and posted.location.endswith("/report/sent")
+    assert any(
+        h.startswith("__Host-draft=") and ".sent;" in h
+        for h in posted.headers.getlist("Set-Cookie")
+    )
 
     with database(app).session() as db:
         report = db.scalar(select(Report))
@@ -67,7 +74,8 @@ def test_whole_journey_sends_a_report_readable_with_the_team_key(app, reporter, 
         assert report.reporter_type == "victim"
         assert report.received_on == dt.date.today()
         assert sorted(s.strand for s in report.strands) == ["race", "religion"]
-        assert db.scalar(select(Draft)) is None
+        draft = db.scalar(select(Draft))  # its short-lived sent state: no answers left
+        assert draft.sent and draft.answers is None
         opened = open_report(db, report, team.private_keys)
     assert opened["account"]["account"] == "Two men followed me home Qaccount"
     assert opened["when"]["incident_date"] == "2026-03-12"
@@ -192,8 +200,10 @@ def test_exit_deletes_the_draft_and_its_cookie(app, reporter) -> None:
     assert any(c.startswith("__Host-draft=;") for c in cookies)
     with database(app).session() as db:
         assert db.scalar(select(Draft)) is None
-    # Nothing left to go back to.
-    assert reporter.client.get("/report/reporting-as").location.endswith("/")
+    # Nothing left to go back to, and the page says so.
+    back = reporter.client.get("/report/reporting-as")
+    assert back.status_code == 404
+    assert "We cannot find your answers" in back.get_data(as_text=True)
 
 
 def test_exit_page_link_is_on_every_journey_page(reporter) -> None:
@@ -363,13 +373,10 @@ def test_each_confirmation_shows_its_own_reference_and_receipt(app, reporter, te
         reference = re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", html)
         assert reference
         receipt = receipt_on(html)
-        with app.test_request_context("/report/check", method="POST"):
-            assert html == render_template(
-                "journey/confirmation.html",
-                title="Report sent",
-                reference=reference.group(0),
-                receipt_groups=[receipt[i : i + 4] for i in range(0, 16, 4)],
-            )
+        groups = [receipt[i : i + 4] for i in range(0, 16, 4)]
+        with app.test_request_context("/report/sent"):
+            context = _confirmation_context([reference.group(0), *groups, csrf_token(html)])
+            assert html == render_template("journey/confirmation.html", **context)
         sent.append((reference.group(0), receipt))
     assert len({reference for reference, _ in sent}) == 3
     assert len({receipt for _, receipt in sent}) == 3

@@ -256,4 +256,15 @@ def test_long_text_pages_say_how_long_answers_are_kept(app, reporter: Reporter) 
     reporter.start()
     _answer_up_to(reporter, "location")
     html = reporter.get("/report/account").get_data(as_text=True)
-    assert f"We keep unsent answers for {app.config['DRAFT_IDLE_MINUTES']} minutes" in html
+    minutes = app.config["DRAFT_IDLE_MINUTES"]
+    assert f"we delete them if you do not select Continue within {minutes} minutes" in html
+
+
+def test_an_old_page_posted_without_its_token_after_sending_shows_the_receipt(
+    reporter: Reporter, team
+) -> None:
+    reporter.start()
+    reporter.answer_all(full_answers())
+    reporter.send()
+    response = reporter.client.post("/report/harm", data={"harm": "more"})
+    assert response.status_code == 303 and response.location.endswith("/report/sent")

@@ -125,3 +125,34 @@ def test_0006_marks_reports_sent_before_it_as_not_in_danger(app) -> None:
     with engine.connect() as connection:
         flags = connection.execute(text("SELECT reference, in_danger FROM reports")).all()
     assert [(ref, bool(flag)) for ref, flag in flags] == [("HC-AAAA-BBBB", False)]
+
+
+def test_0007_keeps_unsent_drafts_and_its_downgrade_drops_only_sent_ones(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0006")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO drafts (id, answers, expires_at)"
+                " VALUES ('d1', :blob, '2099-01-01 00:00:00'), ('d2', NULL, '2099-01-01 00:00:00')"
+            ),
+            {"blob": b"\x01ciphertext"},
+        )
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        rows = connection.execute(
+            text("SELECT id, answers, sent, receipt FROM drafts ORDER BY id")
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            ("d1", b"\x01ciphertext", False, None),
+            ("d2", None, False, None),
+        ]
+        connection.execute(
+            text("UPDATE drafts SET sent = :yes, answers = NULL, receipt = :blob WHERE id = 'd2'"),
+            {"yes": True, "blob": b"\x02sealed"},
+        )
+    migrate.downgrade(engine, "0006")
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, answers FROM drafts")).all()
+    assert [tuple(row) for row in rows] == [("d1", b"\x01ciphertext")]
+    migrate.upgrade(engine)

@@ -30,13 +30,37 @@ def test_final_submit_statement_count(app, reporter, team) -> None:
     token = csrf_token(page.get_data(as_text=True))
     with counting(app) as statements:
         response = reporter.client.post("/report/check", data={"csrf_token": token})
-    assert response.status_code == 200
-    # Read the draft; read the active team keys; insert the report, its strands, its incident
-    # types and its sealed data keys; delete the draft. No savepoint around the report: a
-    # reference clash inserts nothing (ON CONFLICT DO NOTHING) and is tried again.
+    assert response.status_code == 303
+    # Read the draft; read the active team keys; turn the draft into its sent state (one
+    # conditional UPDATE, first, so a second send of it writes nothing); insert the report, its
+    # strands, its incident types and its sealed data keys. The same 7 as when the draft was
+    # deleted at the end. No savepoint around the report: a reference clash inserts nothing
+    # (ON CONFLICT DO NOTHING) and is tried again.
     assert len(statements) == 7, statements
     assert not any("SAVEPOINT" in statement.upper() for statement in statements), statements
-    assert "ON CONFLICT (reference) DO NOTHING" in statements[2], statements[2]
+    assert statements[2].startswith("UPDATE drafts SET"), statements[2]
+    assert "ON CONFLICT (reference) DO NOTHING" in statements[3], statements[3]
     if database(app).engine.dialect.name == "postgresql":
         # A key rotation that is retiring a key waits for a report being sealed to it.
         assert "FOR SHARE" in statements[1], statements[1]
+
+
+def test_receipt_page_statement_count(app, reporter, team) -> None:
+    reporter.start()
+    reporter.answer_all(full_answers())
+    reporter.send()
+    with counting(app) as statements:
+        response = reporter.client.get("/report/sent")
+    assert response.status_code == 200
+    assert len(statements) == 1, statements  # read the sent row
+
+
+def test_keep_alive_statement_count(app, reporter) -> None:
+    reporter.start()
+    page = reporter.get("/report/danger")
+    with counting(app) as statements:
+        response = reporter.client.post(
+            "/report/keep-alive", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+        )
+    assert response.status_code == 204
+    assert len(statements) == 1, statements  # one UPDATE, no read

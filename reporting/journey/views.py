@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from flask import (
@@ -27,7 +26,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import drafts, fragments, reports
+from .. import drafts, reports
 from ..config import receipt_pepper
 from ..db import get_session
 from ..keys import NoTeamKey
@@ -94,7 +93,13 @@ def _question_url(page: Page | None, *, change: bool = False) -> str:
 
 @bp.errorhandler(drafts.DraftMissing)
 def _no_draft(_error: Exception) -> BaseResponse:
-    return redirect(url_for("journey.index"))
+    """No draft cookie: say so (the start page would look as if nothing had happened)."""
+    if drafts.is_sent_marker(request.cookies.get(_config()["DRAFT_COOKIE_NAME"])):
+        return redirect(url_for("journey.sent"), 303)  # this browser sent a report
+    html = render_template(
+        "journey/missing.html", title="We cannot find your answers", form=forms.StartForm()
+    )
+    return make_response(html, 404)
 
 
 @bp.errorhandler(drafts.DraftExpired)
@@ -331,10 +336,12 @@ def check() -> BaseResponse:
         if not form.validate() or form.honeypot_filled:
             abort(400)
         db = get_session()
+        cookie = _cookie()
+        assert cookie is not None  # the answers were loaded with it
         try:
-            sent = reports.send_report(
+            reports.send_report(
                 db,
-                _cookie(),
+                cookie,
                 answers,  # type: ignore[arg-type]
                 pepper=receipt_pepper(_config()),
                 receipt_kdf=_config()["RECEIPT_KDF"],
@@ -342,17 +349,13 @@ def check() -> BaseResponse:
             )
         except NoTeamKey:
             abort(503, description="This service has not been set up to receive reports yet.")
-        db.commit()
-        # Rendered, not redirected: the receipt is shown once and never stored to show again.
-        # The rest of the page is the same for everyone, so it comes from a cached frame.
-        response = make_response(
-            fragments.render_with_values(
-                "journey/confirmation.html",
-                _confirmation_context,
-                [sent.reference, *_receipt_groups(sent.receipt)],
-            )
-        )
-        _forget_draft(response)
+        except reports.AlreadySent:
+            db.rollback()  # a second click: the first one sent it, and its receipt is shown
+        else:
+            db.commit()
+        # Post/redirect/get: the receipt page survives a refresh, Back and a second click.
+        response = redirect(url_for("journey.sent"), 303)
+        _set_draft_cookie(response, cookie.as_sent())
         return response
 
     def change_url(slug: str, field_id: str) -> str:
@@ -366,15 +369,6 @@ def check() -> BaseResponse:
             form=forms.SendForm(),
         )
     )
-
-
-def _receipt_groups(receipt: str) -> list[str]:
-    return [receipt[i : i + 4] for i in range(0, 16, 4)]
-
-
-def _confirmation_context(values: Sequence[str]) -> dict[str, Any]:
-    reference, *receipt_groups = values
-    return {"title": "Report sent", "reference": reference, "receipt_groups": receipt_groups}
 
 
 @bp.get("/exit")
@@ -407,6 +401,8 @@ def _csrf_failed(_error: CSRFError) -> BaseResponse:
     if request.endpoint == "journey.question" and page is not None:
         try:
             answers = _load_answers()
+        except drafts.DraftSent:
+            return redirect(url_for("journey.sent"), 303)
         except drafts.DraftExpired as expired:
             return _draft_expired(expired)
         except drafts.DraftMissing:

@@ -85,7 +85,8 @@ class LiveServer:
     def drafts(self) -> int:
         """How many unsent drafts the database holds."""
         with database(self.app).session() as db:
-            return int(db.scalar(select(func.count()).select_from(Draft)) or 0)
+            unsent = select(func.count()).select_from(Draft).where(Draft.sent.is_(False))
+            return int(db.scalar(unsent) or 0)
 
     def report_exists(self, reference: str) -> bool:
         """Whether a sent report has this reference (as the confirmation page showed it)."""

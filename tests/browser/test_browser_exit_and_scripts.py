@@ -30,12 +30,13 @@ def test_exit_this_page_shift_three_times(new_page: Any, journey: Any, live_serv
     assert page.get_by_role("heading", name="How we protect your information").is_visible()
     assert live_server.drafts() == 0
 
-    # The answers went with the draft: Back, or a question's address, leads to the start.
+    # The answers went with the draft: Back, or a question's address, says they are gone.
     page.go_back()
-    assert page.url == f"{live_server.url}/"
+    assert page.url == f"{live_server.url}/report/{slugs[2]}"
+    assert page.get_by_role("heading", name="We cannot find your answers").is_visible()
     page.goto(f"/report/{slugs[1]}")
-    assert page.url == f"{live_server.url}/"
-    assert page.get_by_role("button", name="Start now").is_visible()
+    assert page.get_by_role("heading", name="We cannot find your answers").is_visible()
+    assert page.get_by_role("button", name="Start again").is_visible()
     assert "dev-draft" not in {cookie["name"] for cookie in page.context.cookies()}
 
 

@@ -1,0 +1,64 @@
+// Unsent answers are deleted after a while without activity. A few minutes before, warn and
+// offer to keep them (WCAG 2.2.1 Timing Adjustable), as GOV.UK services' timeout warnings do.
+// The dialog's form posts to the keep-alive endpoint, which answers 204 No Content: the browser
+// stays on this page, with whatever was typed, and the server moves the deadline back. If the
+// answers have gone already, the answer to the post is the page that says so.
+// Without JavaScript the dialog stays closed (journey/_timeout_warning.html).
+const dialog = document.querySelector('[data-module="app-timeout-warning"]')
+
+if (dialog && typeof dialog.showModal === 'function') {
+  const idleMs = Number(dialog.dataset.idleSeconds) * 1000
+  const warnMs = Number(dialog.dataset.warnSeconds) * 1000
+  const countdown = dialog.querySelector('[data-timeout-countdown]')
+  const form = dialog.querySelector('form')
+  let deadline = Date.now() + Number(dialog.dataset.secondsLeft) * 1000
+  let returnFocus = null
+  let timer = 0
+
+  // Rounded down: never promise more time than is left.
+  const timeLeft = (ms) => {
+    const minutes = Math.floor(ms / 60000)
+    if (minutes < 1) return 'less than a minute'
+    return minutes === 1 ? '1 minute' : `${minutes} minutes`
+  }
+
+  const tick = () => {
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      // Gone: load the page again (a GET, never a repost) so the server says what happened.
+      window.location.assign(window.location.href)
+      return
+    }
+    if (left <= warnMs) {
+      countdown.textContent = timeLeft(left)
+      if (!dialog.open) {
+        returnFocus = document.activeElement
+        dialog.showModal() // moves focus into the dialog, to its button
+      }
+    }
+    // Timers are slowed in background tabs: check the clock again rather than count on them.
+    const wait = left > warnMs ? left - warnMs : left % 60000 || 60000
+    timer = window.setTimeout(tick, Math.max(250, Math.min(wait, 15000)))
+  }
+
+  form.addEventListener('submit', () => {
+    // The post goes ahead; close once it has been sent, and put the focus back.
+    deadline = Date.now() + idleMs
+    window.setTimeout(() => {
+      dialog.close()
+      if (returnFocus && returnFocus.isConnected && typeof returnFocus.focus === 'function') {
+        returnFocus.focus()
+      }
+      window.clearTimeout(timer)
+      tick()
+    }, 0)
+  })
+
+  // Escape means "not now", which is the same as staying: keep the answers.
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault()
+    form.requestSubmit()
+  })
+
+  tick()
+}

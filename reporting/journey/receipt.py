@@ -1,0 +1,121 @@
+"""After "Send report": the receipt page (post/redirect/get), checking the receipt, its end.
+
+``POST /report/check`` sends and redirects here. While the draft is in its sent state
+(reporting/sent.py) this page shows the reference and receipt, however often it is loaded;
+confirming the receipt's last 4 digits, or skipping that, ends the state, and from then on the
+page says the report was sent and the receipt cannot be shown again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import make_response, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response as BaseResponse
+
+from .. import drafts, fragments, sent
+from ..db import get_session
+from . import bp
+from .views import _config, _cookie, _set_draft_cookie
+
+ERRORS = {
+    sent.LastFour.EMPTY.value: "Enter the last 4 digits of your receipt, or select Skip",
+    sent.LastFour.NOT_FOUR_DIGITS.value: "Enter 4 digits, like 1234",
+    sent.LastFour.WRONG.value: "Those are not the last 4 digits of your receipt. "
+    "Check what you wrote down",
+}
+
+
+def _set_sent_marker(response: BaseResponse) -> None:
+    """Replace the draft cookie by one that holds no key, only "this browser sent"."""
+    _set_draft_cookie(response, drafts.SENT_MARKER_COOKIE)  # type: ignore[arg-type]
+
+
+@bp.errorhandler(drafts.DraftSent)
+def _draft_sent(_error: Exception) -> BaseResponse:
+    """A journey page or a second send after sending: the receipt page instead."""
+    response = redirect(url_for("journey.sent"), 303)
+    cookie = _cookie()
+    if cookie is not None and not cookie.sent:
+        _set_draft_cookie(response, cookie.as_sent())
+    return response
+
+
+def _confirmation_context(values: Sequence[str]) -> dict[str, Any]:
+    reference, *receipt_groups, csrf_token = values
+    return {
+        "title": "Report sent",
+        "reference": reference,
+        "receipt_groups": receipt_groups,
+        "csrf_token": csrf_token,
+        "sent_minutes": sent.SENT_MINUTES,
+        "error": None,
+        "errors": None,
+    }
+
+
+@bp.get("/report/sent", endpoint="sent")
+def sent_page() -> BaseResponse:
+    cookie = _cookie()
+    state, receipt = sent.read_sent(get_session(), cookie)
+    if state is sent.SentState.NOT_SENT:
+        return redirect(url_for("journey.check"))
+    if receipt is None:
+        known_sent = (cookie is not None and cookie.sent) or drafts.is_sent_marker(
+            request.cookies.get(_config()["DRAFT_COOKIE_NAME"])
+        )
+        title = "Your report has been sent" if known_sent else "We cannot show your receipt again"
+        response = make_response(
+            render_template("journey/sent_ended.html", title=title, known_sent=known_sent)
+        )
+        if cookie is not None and cookie.sent:
+            _set_sent_marker(response)  # the key opens nothing any more
+        return response
+    values = [receipt.reference, *receipt.receipt_groups, generate_csrf()]
+    error = ERRORS.get(request.args.get("error", ""))
+    if error is None:
+        # The same page for every reporter but for these values: from a cached frame.
+        html = fragments.render_with_values(
+            "journey/confirmation.html", _confirmation_context, values
+        )
+        return make_response(html)
+    context = _confirmation_context(values)
+    context.update(error=error, errors=[{"text": error, "href": "#last-four"}])
+    return make_response(render_template("journey/confirmation.html", **context), 400)
+
+
+@bp.post("/report/sent")
+def confirm_receipt() -> BaseResponse:
+    """Check the last 4 digits typed back, or skip; either way the receipt is not shown again
+    once it is done. A wrong answer goes back to the page, which says what is wrong."""
+    db = get_session()
+    cookie = _cookie()
+    _state, receipt = sent.read_sent(db, cookie)
+    if receipt is None:
+        return redirect(url_for("journey.sent"), 303)
+    if request.form.get("action") == "skip":
+        return _end(cookie, url_for("journey.sent"))
+    result = sent.check_last_four(receipt, request.form.get("last_four", ""))
+    if result is sent.LastFour.RIGHT:
+        return _end(cookie, url_for("journey.receipt_kept"))
+    return redirect(url_for("journey.sent", error=result.value), 303)
+
+
+def _end(cookie: drafts.DraftCookie | None, location: str) -> BaseResponse:
+    db = get_session()
+    drafts.delete_draft(db, cookie)
+    db.commit()
+    response = redirect(location, 303)
+    _set_sent_marker(response)
+    return response
+
+
+@bp.get("/report/receipt-kept")
+def receipt_kept() -> BaseResponse:
+    if not drafts.is_sent_marker(request.cookies.get(_config()["DRAFT_COOKIE_NAME"])):
+        return redirect(url_for("journey.sent"))
+    return make_response(
+        render_template("journey/receipt_kept.html", title="You have your receipt")
+    )
