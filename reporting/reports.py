@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -143,7 +144,9 @@ def send_report(
     # The first write: the report's id is the draft's, so whichever send marks the draft sent
     # is the only one that may insert.
     row["reference"] = new_reference()
-    if not sent.mark_sent(connection, cookie, sent.SentReceipt(row["reference"], receipt), now):
+    support = tuple(str(code) for code in answer("impact", "support") or ())
+    shown = sent.SentReceipt(row["reference"], receipt, support)
+    if not sent.mark_sent(connection, cookie, shown, now):
         raise AlreadySent
     # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
     # again when the reference is taken rather than look first on every report. ON CONFLICT
@@ -153,7 +156,8 @@ def send_report(
     for attempt in range(5):
         if attempt:
             row["reference"] = new_reference()
-            sent.rewrite_receipt(connection, cookie, sent.SentReceipt(row["reference"], receipt))
+            shown = dataclasses.replace(shown, reference=row["reference"])
+            sent.rewrite_receipt(connection, cookie, shown)
         if connection.execute(insert_report, row).rowcount == 1:
             break
     else:
@@ -163,7 +167,7 @@ def send_report(
     if type_rows:
         connection.execute(insert(ReportIncidentType), type_rows)
     connection.execute(insert(ReportKey), key_rows)
-    return sent.SentReceipt(row["reference"], receipt)
+    return shown
 
 
 class ReportSealed(crypto.DecryptionError):

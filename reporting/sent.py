@@ -61,6 +61,8 @@ _READ_SENT = select(Draft.sent, Draft.receipt, Draft.expires_at).where(
 class SentReceipt:
     reference: str
     receipt: str
+    # What the person said would help ("What support would help?"): shown first on the page.
+    support: tuple[str, ...] = ()
 
     @property
     def receipt_groups(self) -> list[str]:
@@ -83,7 +85,9 @@ def _context(draft_id: str) -> bytes:
 
 
 def seal_receipt(cookie: DraftCookie, sent: SentReceipt) -> bytes:
-    plaintext = json.dumps({"reference": sent.reference, "receipt": sent.receipt}).encode()
+    plaintext = json.dumps(
+        {"reference": sent.reference, "receipt": sent.receipt, "support": list(sent.support)}
+    ).encode()
     return crypto.encrypt(_key(cookie), plaintext, context=_context(cookie.draft_id))
 
 
@@ -129,7 +133,8 @@ def read_sent(
         # Not this browser's key: it has nothing to be shown.
         return SentState.ENDED, None
     values = json.loads(plaintext)
-    return SentState.SHOWING, SentReceipt(values["reference"], values["receipt"])
+    support = tuple(str(code) for code in values.get("support", ()))
+    return SentState.SHOWING, SentReceipt(values["reference"], values["receipt"], support)
 
 
 class LastFour(Enum):

@@ -7,15 +7,11 @@ import re
 from typing import Any
 
 import pytest
-from flask import render_template
-from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import func, select, update
 
 from reporting import crypto, drafts
 from reporting.db import database
-from reporting.fragments import render_with_values
 from reporting.journey.questions import PAGES
-from reporting.journey.receipt import _confirmation_context
 from reporting.models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand
 from reporting.reports import open_report
 
@@ -363,8 +359,7 @@ def test_a_failure_after_the_report_row_is_written_leaves_no_part_of_it(
 
 
 def test_each_confirmation_shows_its_own_reference_and_receipt(app, reporter, team) -> None:
-    """The page comes from a cached frame after the first time: it must be exactly the page
-    the template renders, with this report's values and no one else's."""
+    """Each sender sees their own reference and receipt, and no one else's."""
     sent = []
     for _ in range(3):
         reporter.start()
@@ -373,10 +368,6 @@ def test_each_confirmation_shows_its_own_reference_and_receipt(app, reporter, te
         reference = re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", html)
         assert reference
         receipt = receipt_on(html)
-        groups = [receipt[i : i + 4] for i in range(0, 16, 4)]
-        with app.test_request_context("/report/sent"):
-            context = _confirmation_context([reference.group(0), *groups, csrf_token(html)])
-            assert html == render_template("journey/confirmation.html", **context)
         sent.append((reference.group(0), receipt))
     assert len({reference for reference, _ in sent}) == 3
     assert len({receipt for _, receipt in sent}) == 3
@@ -387,41 +378,6 @@ def test_each_confirmation_shows_its_own_reference_and_receipt(app, reporter, te
             ).lookup_id
             report = db.scalar(select(Report).where(Report.reference == reference))
             assert report.receipt_lookup == lookup
-
-
-def test_cached_frames_escape_values_and_skip_pages_that_do_more_than_print_them(app) -> None:
-    app.jinja_loader = ChoiceLoader(
-        [
-            DictLoader(
-                {
-                    "test/printed.html": "<p>{{ v[0] }} and {{ v[1] }}</p>",
-                    "test/upper.html": "<p>{{ v[0] | upper }}</p>",
-                    "test/tested.html": "<p>{% if v[0] == 'yes' %}Yes{% else %}No{% endif %}</p>",
-                }
-            ),
-            app.jinja_loader,
-        ]
-    )
-    pages = app.extensions["reporting.pages"]
-
-    def context(values: Any) -> dict[str, Any]:
-        return {"v": values}
-
-    with app.test_request_context("/"):
-        assert render_with_values("test/printed.html", context, ["a", "<b>"]) == (
-            "<p>a and &lt;b&gt;</p>"
-        )
-        assert pages[("test/printed.html", "", 2)] is not None
-        assert render_with_values("test/printed.html", context, ["c&", "d"]) == (
-            "<p>c&amp; and d</p>"
-        )
-        for name, first, second in (
-            ("test/upper.html", ("abc", "<p>ABC</p>"), ("xyz", "<p>XYZ</p>")),
-            ("test/tested.html", ("yes", "<p>Yes</p>"), ("no", "<p>No</p>")),
-        ):
-            assert render_with_values(name, context, [first[0]]) == first[1]
-            assert pages[(name, "", 1)] is None, name  # rendered in full from now on
-            assert render_with_values(name, context, [second[0]]) == second[1]
 
 
 def test_saving_a_draft_deleted_since_it_was_read_is_an_expired_draft(app) -> None:

@@ -268,3 +268,15 @@ def test_an_old_page_posted_without_its_token_after_sending_shows_the_receipt(
     reporter.send()
     response = reporter.client.post("/report/harm", data={"harm": "more"})
     assert response.status_code == 303 and response.location.endswith("/report/sent")
+
+
+def test_the_confirmation_offers_the_support_asked_for_first(app, reporter: Reporter, team) -> None:
+    reporter.start()
+    answers = full_answers()
+    answers["impact"] = {"impact": "", "support": ["housing"]}
+    reporter.answer_all(answers)
+    html = reporter.send().get_data(as_text=True)
+    support = html.split("Get support</h2>")[1]
+    names = re.findall(r'<h3 class="govuk-heading-s[^"]*">(.*?)</h3>', support)
+    assert names[0] == "Citizens Advice"  # the one service tagged for housing
+    assert "Victim Support" in names

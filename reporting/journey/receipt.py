@@ -8,16 +8,13 @@ page says the report was sent and the receipt cannot be shown again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from flask import make_response, redirect, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import drafts, fragments, sent
+from .. import drafts, sent
 from ..db import get_session
 from . import bp
+from .info import services_for
 from .views import _config, _cookie, _set_draft_cookie
 
 ERRORS = {
@@ -43,17 +40,6 @@ def _draft_sent(_error: Exception) -> BaseResponse:
     return response
 
 
-def _confirmation_context(values: Sequence[str]) -> dict[str, Any]:
-    reference, *receipt_groups, csrf_token = values
-    return {
-        "title": "Report sent",
-        "reference": reference,
-        "receipt_groups": receipt_groups,
-        "csrf_token": csrf_token,
-        "sent_minutes": sent.SENT_MINUTES,
-        "error": None,
-        "errors": None,
-    }
 
 
 @bp.get("/report/sent", endpoint="sent")
@@ -73,17 +59,19 @@ def sent_page() -> BaseResponse:
         if cookie is not None and cookie.sent:
             _set_sent_marker(response)  # the key opens nothing any more
         return response
-    values = [receipt.reference, *receipt.receipt_groups, generate_csrf()]
     error = ERRORS.get(request.args.get("error", ""))
-    if error is None:
-        # The same page for every reporter but for these values: from a cached frame.
-        html = fragments.render_with_values(
-            "journey/confirmation.html", _confirmation_context, values
-        )
-        return make_response(html)
-    context = _confirmation_context(values)
-    context.update(error=error, errors=[{"text": error, "href": "#last-four"}])
-    return make_response(render_template("journey/confirmation.html", **context), 400)
+    html = render_template(
+        "journey/confirmation.html",
+        title="Report sent",
+        reference=receipt.reference,
+        receipt_groups=receipt.receipt_groups,
+        sent_minutes=sent.SENT_MINUTES,
+        # The support the person asked for first.
+        services=services_for(_config(), receipt.support),
+        error=error,
+        errors=[{"text": error, "href": "#last-four"}] if error else None,
+    )
+    return make_response(html, 400 if error else 200)
 
 
 @bp.post("/report/sent")
