@@ -1,8 +1,8 @@
 """Unfinished reports: ciphertext in the database, the key only in the reporter's cookie.
 
 Neither a copy of the database nor a stolen cookie alone reveals an answer (ARCHITECTURE.md §5).
-The draft's key is the report's future data key, so sending turns the draft into a report
-without re-encrypting it.
+At send the report gets a fresh id and data key of its own (reports.send_report): the draft's
+key never opens anything a review team can read.
 """
 
 from __future__ import annotations

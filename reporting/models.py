@@ -212,7 +212,7 @@ class Report(Base):
     share_with_support: Mapped[str | None] = mapped_column(String(20))
     # The reporter said someone was in immediate danger (shown to staff first).
     in_danger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Every answer, as encrypted in the draft under the report's data key (never re-encrypted).
+    # Every answer, encrypted at send under the report's own fresh data key.
     answers: Mapped[bytes] = mapped_column(LargeBinary)
     # HKDF output of Argon2id(receipt, pepper): finds the report, proves nothing without the pepper.
     receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary, unique=True)

@@ -72,9 +72,12 @@ def send_report(
 ) -> sent.SentReceipt:
     """Turn the draft into a report: seal its key to every active team key, make a receipt.
 
-    The answers stay encrypted exactly as the draft held them; only the clear triage columns
-    are copied out (ARCHITECTURE.md §3). Rows are written with Core inserts: this is the
-    hottest write in the service and the ORM's unit of work costs more than the crypto.
+    The report gets a fresh id and a fresh data key, and its answers are encrypted anew: so
+    nothing a team-key holder can open leads back to the draft (its earlier versions, which a
+    copy of the database may still hold, or the receipt its sent state keeps for a while).
+    Only the clear triage columns are copied out (ARCHITECTURE.md §3). Rows are written with
+    Core inserts: this is the hottest write in the service and the ORM's unit of work costs
+    more than the crypto.
 
     The draft row turns into its sent state (sent.py) first, by an UPDATE that only a draft
     not yet sent matches: a second send of the same draft (a double click) matches nothing
@@ -91,13 +94,22 @@ def send_report(
     receipt = crypto.generate_receipt()
     receipt_secrets = crypto.derive_receipt_secrets(receipt, pepper, receipt_kdf)
     reporter = crypto.generate_keypair()
+    report_id = secrets.token_hex(16)
+    data_key = crypto.new_data_key()
+    # Only answers: anything kept with the draft under a "_" key (typed text) stays behind.
+    sent_answers = {slug: value for slug, value in answers.items() if not slug.startswith("_")}
+    sealed_answers = crypto.encrypt(
+        data_key,
+        json.dumps(sent_answers, separators=(",", ":")).encode(),
+        context=answers_context(report_id),
+    )
 
     def answer(slug: str, name: str) -> Any:
         return answers.get(slug, {}).get(name)
 
     incident_date = answer("when", "incident_date")
     row = {
-        "id": draft.id,
+        "id": report_id,
         "received_on": today,
         "status": "new",
         "reporter_type": answer("reporting-as", "reporter_type") or "unknown",
@@ -107,13 +119,13 @@ def send_report(
         "share_with_police": answer("sharing", "share_with_police"),
         "share_with_support": answer("sharing", "share_with_support"),
         "in_danger": answer("danger", "danger") == "yes",
-        "answers": draft.answers,
+        "answers": sealed_answers,
         "receipt_lookup": receipt_secrets.lookup_id,
         "reporter_public_key": reporter.public_key,
         "reporter_private_key_encrypted": crypto.encrypt(
             receipt_secrets.unlock_key,
             reporter.private_key,
-            context=reporter_key_context(draft.id),
+            context=reporter_key_context(report_id),
             key_id=reporter.key_id,
         ),
     }
@@ -122,27 +134,27 @@ def send_report(
     # waits for it.
     strand_rows = [
         # With the report's status and district, copied for the strand-filtered list.
-        {"report_id": draft.id, "strand": s, "status": row["status"], "district": row["district"]}
+        {"report_id": report_id, "strand": s, "status": row["status"], "district": row["district"]}
         for s in sorted(set(answer("why", "strands") or []))
     ]
     type_rows = [
-        {"report_id": draft.id, "incident_type": t}
+        {"report_id": report_id, "incident_type": t}
         for t in sorted(set(answer("what-happened", "incident_types") or []))
     ]
     key_rows = [
         {
-            "report_id": draft.id,
+            "report_id": report_id,
             "team_key_id": team_key.id,
             "sealed_data_key": crypto.seal(
                 team_key.public_key,
-                cookie.data_key,
-                context=data_key_context(draft.id, team_key.key_id),
+                data_key,
+                context=data_key_context(report_id, team_key.key_id),
             ),
         }
         for team_key in team_keys
     ]
-    # The first write: the report's id is the draft's, so whichever send marks the draft sent
-    # is the only one that may insert.
+    # The first write: only the send that marks the draft sent may insert (a double click's
+    # second send finds it sent and writes nothing).
     row["reference"] = new_reference()
     support = tuple(str(code) for code in answer("impact", "support") or ())
     shown = sent.SentReceipt(row["reference"], receipt, support)

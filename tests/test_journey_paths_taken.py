@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from reporting.db import database
 from reporting.models import Report
-from reporting.reports import open_report
+from reporting.reports import open_data_key, open_report
 
 from .conftest import Reporter, full_answers
 
@@ -280,3 +280,22 @@ def test_the_confirmation_offers_the_support_asked_for_first(app, reporter: Repo
     names = re.findall(r'<h3 class="govuk-heading-s[^"]*">(.*?)</h3>', support)
     assert names[0] == "Citizens Advice"  # the one service tagged for housing
     assert "Victim Support" in names
+
+
+def test_a_sent_report_shares_neither_id_nor_key_with_its_draft(
+    app, reporter: Reporter, team
+) -> None:
+    """A team-key holder can open the report, but nothing that leads back to the draft: not
+    the draft's earlier versions, nor the receipt its sent state keeps for a while."""
+    from reporting import crypto, drafts
+
+    reporter.start()
+    reporter.answer_all(full_answers())
+    cookie = drafts.DraftCookie.parse(reporter.client.get_cookie("__Host-draft").value)
+    reporter.send()
+    with database(app).session() as db:
+        report = db.scalar(select(Report))
+        assert report.id != cookie.draft_id
+        data_key = open_data_key(db, report, team.private_keys)
+    assert data_key != cookie.data_key
+    assert crypto.decrypt(data_key, report.answers, context=drafts.answers_context(report.id))

@@ -82,7 +82,7 @@ def send_reports(app: Flask, markers: list[str]) -> list[str]:
                 "account": {"account": f"Two men followed me home {marker}account"},
             }
             drafts.save_answers(db, cookie, answers, idle_minutes=60)
-            reports.send_report(
+            shown = reports.send_report(
                 db,
                 cookie,
                 answers,
@@ -90,7 +90,7 @@ def send_reports(app: Flask, markers: list[str]) -> list[str]:
                 receipt_kdf=app.config["RECEIPT_KDF"],
                 today=dt.date.today(),
             )
-            ids.append(cookie.draft_id)
+            ids.append(db.scalar(select(Report.id).where(Report.reference == shown.reference)))
             if len(ids) % 25 == 0:
                 db.commit()
                 # Each draft purge scans the identity map: keep it small.

@@ -40,8 +40,6 @@ def _draft_sent(_error: Exception) -> BaseResponse:
     return response
 
 
-
-
 @bp.get("/report/sent", endpoint="sent")
 def sent_page() -> BaseResponse:
     cookie = _cookie()
