@@ -5,6 +5,7 @@ Each promise here has a test in tests/test_security.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import ipaddress
@@ -47,12 +48,35 @@ _NETWORK_KEY_ENVIRON = "reporting.client_network_key"
 _DRAFT_KEY_ENVIRON = "reporting.client_draft_key"
 
 
+def utc_day() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def day_key(secret: bytes, day: dt.date) -> bytes:
+    """The rate-limit keys' HMAC key for one UTC day.
+
+    There are only 2**24 IPv4 /24 networks: with the instance secret, a key seen in the
+    limiter's storage can be traced back to its network by trying them all. A key of the day
+    keeps that to the day: keys of different days cannot be linked to each other.
+    """
+    return hmac.new(secret, b"rate-limit-day:" + day.isoformat().encode(), hashlib.sha256).digest()
+
+
+def _todays_key() -> bytes:
+    keys: dict[dt.date, bytes] = current_app.extensions["reporting.network_day_keys"]
+    today = utc_day()
+    if today not in keys:
+        keys.clear()  # yesterday's key is no longer needed by anyone
+        keys[today] = day_key(current_app.extensions["reporting.network_key"], today)
+    return keys[today]
+
+
 def client_network_key() -> str:
     """Rate-limit key: an HMAC of the client's network, so no address reaches storage.
 
     The network (/24 for IPv4, /64 for IPv6) rather than the address, because one person can
     hold many addresses in a block; the HMAC because limiter storage (Redis) is not ours to
-    keep clean of personal data.
+    keep clean of personal data; under a key of the day (``day_key``).
     """
     # Each limit on a request asks (the app-wide one and an endpoint's): work it out once.
     cached: str | None = request.environ.get(_NETWORK_KEY_ENVIRON)
@@ -65,8 +89,7 @@ def client_network_key() -> str:
         network = str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
     except ValueError:
         pass
-    key = current_app.extensions["reporting.network_key"]
-    digest = hmac.new(key, network.encode(), hashlib.sha256).hexdigest()[:32]
+    digest = hmac.new(_todays_key(), network.encode(), hashlib.sha256).hexdigest()[:32]
     request.environ[_NETWORK_KEY_ENVIRON] = digest
     return digest
 
@@ -85,8 +108,7 @@ def draft_or_network_key() -> str:
     if cookie is None:
         key = "network:" + client_network_key()
     else:
-        secret = current_app.extensions["reporting.network_key"]
-        digest = hmac.new(secret, b"draft:" + cookie.draft_id.encode(), hashlib.sha256)
+        digest = hmac.new(_todays_key(), b"draft:" + cookie.draft_id.encode(), hashlib.sha256)
         key = "draft:" + digest.hexdigest()[:32]
     request.environ[_DRAFT_KEY_ENVIRON] = key
     return key
@@ -141,6 +163,7 @@ def init_app(app: Flask) -> None:
         str(app.config["SECRET_KEY"]).encode(), b"rate-limit-network-v1"
     )
     app.extensions["reporting.network_key"] = network_key
+    app.extensions["reporting.network_day_keys"] = {}
 
     x_for, x_proto = int(app.config["PROXY_FIX_X_FOR"]), int(app.config["PROXY_FIX_X_PROTO"])
     if x_for or x_proto:

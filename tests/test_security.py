@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import os
@@ -360,7 +361,7 @@ def test_the_network_key_is_worked_out_once_a_request(app, monkeypatch) -> None:
         assert client_network_key() == first
     with app.test_request_context(environ_base={"REMOTE_ADDR": "198.51.100.7"}):
         assert client_network_key() != first
-    assert len(calls) == 2
+    assert len(calls) == 3  # the key of the day once, then one HMAC a request
 
 
 def test_an_unexpected_error_logs_the_route_not_a_token_in_the_path(app, caplog) -> None:
@@ -374,3 +375,18 @@ def test_an_unexpected_error_logs_the_route_not_a_token_in_the_path(app, caplog)
     assert response.status_code == 500
     assert "unhandled RuntimeError on GET /staff/invitation/<token>" in caplog.text
     assert "SeCrEt" not in caplog.text
+
+
+def test_rate_limit_keys_change_every_day_so_days_cannot_be_linked(make_app, monkeypatch) -> None:
+    """With the instance secret a key can be traced to its /24 (there are only 2**24 of
+    them): keys of the day keep that to one day, and two days' keys never match."""
+    from reporting import security
+
+    app = make_app()
+    seen = {}
+    for day in (dt.date(2026, 12, 1), dt.date(2026, 12, 1), dt.date(2026, 12, 2)):
+        monkeypatch.setattr(security, "utc_day", lambda day=day: day)
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.77"}):
+            seen.setdefault(day, set()).add(security.client_network_key())
+    assert len(seen[dt.date(2026, 12, 1)]) == 1
+    assert seen[dt.date(2026, 12, 1)].isdisjoint(seen[dt.date(2026, 12, 2)])
