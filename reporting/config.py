@@ -189,9 +189,15 @@ DEFAULTS: dict[str, Any] = {
     "DRAFT_COOKIE_NAME": "__Host-draft",
     "PREFERRED_URL_SCHEME": "https",
     "TESTING": False,
+    # Lets a test or benchmark serve with Argon2 costs below KDF_FLOORS. Never in production.
+    "ALLOW_TEST_KDF": False,
 }
 
 _KDF_KEYS = ("RECEIPT_KDF", "PASSWORD_KDF")
+# The least Argon2id cost a deployment may run with (memory KiB, passes). Receipts: 53 bits
+# of digits behind the pepper, kept cheap on purpose (ARCHITECTURE.md §4), but not free.
+# Passwords: OWASP's minimum for Argon2id (19 MiB, 2 passes).
+KDF_FLOORS = {"RECEIPT_KDF": (4096, 2), "PASSWORD_KDF": (19456, 2)}
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
@@ -245,8 +251,17 @@ def validate(config: Mapping[str, Any]) -> None:
             "instance/config.py`. Changing it makes every existing receipt unusable."
         )
     for key in _KDF_KEYS:
-        if not isinstance(config.get(key), crypto.Argon2Params):
+        params = config.get(key)
+        if not isinstance(params, crypto.Argon2Params):
             raise ConfigError(f"{key} must be (memory_cost_kib, iterations, lanes).")
+        memory, passes = KDF_FLOORS[key]
+        below = params.memory_cost_kib < memory or params.iterations < passes
+        # Test suites and benchmarks say so (TESTING, or ALLOW_TEST_KDF for a served copy).
+        if below and not (config.get("TESTING") or config.get("ALLOW_TEST_KDF")):
+            raise ConfigError(
+                f"{key} is below the floor of {memory} KiB and {passes} passes: such a cost "
+                "is for tests only."
+            )
 
 
 def receipt_pepper(config: Mapping[str, Any]) -> bytes:

@@ -557,6 +557,7 @@ def _subprocess_env(app: Flask, tmp_path: Path) -> dict[str, str]:
         REPORTING_DATABASE_URL=app.config["DATABASE_URL"],
         REPORTING_PASSWORD_KDF="[8,1,1]",
         REPORTING_RECEIPT_KDF="[8,1,1]",
+        REPORTING_ALLOW_TEST_KDF="true",
         REPORTING_ROTATE_PASSWORD=PASSWORD,
     )
     return env

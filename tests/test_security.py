@@ -254,6 +254,18 @@ def test_config_refuses_to_start_without_secrets(tmp_path) -> None:
         create_app({**config, "RECEIPT_PEPPER": "not hex at all, but long enough to pass"})
 
 
+def test_a_deployment_refuses_argon2_costs_below_the_floor(tmp_path) -> None:
+    shipped = {"RECEIPT_KDF": [4096, 4, 1], "PASSWORD_KDF": [65536, 3, 4]}
+    production = {**base_config(tmp_path), "TESTING": False, **shipped}
+    for key in ("RECEIPT_KDF", "PASSWORD_KDF"):
+        for weak in ([8, 1, 1], [4096, 1, 1], [1024, 4, 1]):
+            with pytest.raises(ConfigError, match=f"{key} is below the floor"):
+                create_app({**production, key: weak})
+    # The shipped costs pass; a test suite or benchmark may go lower only by saying so.
+    assert create_app(production)
+    assert create_app({**production, "RECEIPT_KDF": [8, 1, 1], "ALLOW_TEST_KDF": True})
+
+
 def test_config_from_environment_and_instance_file(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("REPORTING_INSTANCE_PATH", str(tmp_path))
     for name in ("REPORTING_SECRET_KEY", "REPORTING_RECEIPT_PEPPER"):

@@ -74,6 +74,7 @@ def _environment(instance: Path, settings: Mapping[str, str]) -> dict[str, str]:
             "REPORTING_DEV_HTTP": "true",  # as `make run` serves
             "REPORTING_RECEIPT_KDF": FAST_KDF,
             "REPORTING_PASSWORD_KDF": FAST_KDF,
+            "REPORTING_ALLOW_TEST_KDF": "true",
             **settings,
         }
     )
