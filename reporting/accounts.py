@@ -12,10 +12,21 @@ from sqlalchemy.orm import Session
 
 from . import audit, crypto, keys
 from .auth import sessions
+from .auth.passwords import is_common_password
 from .models import Grant, Invitation, StaffSession, TeamKey, User
 
 ROLES = ("admin", "officer", "analyst", "centre")
 MIN_PASSWORD_LENGTH = 12
+
+
+def check_password(password: str) -> None:
+    """Raise ValueError, saying why, for a password no account may have."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if is_common_password(password):
+        raise ValueError(
+            "the password is too common: choose one that is not on lists of common passwords"
+        )
 
 
 class AccountExists(Exception):
@@ -62,8 +73,7 @@ def create_account(
     """Create a user who can sign in: password hash, key pair, authenticator secret."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password)
     email = normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise AccountExists(email)
@@ -102,8 +112,7 @@ def set_credentials(
     The private key is stored only under a key derived from the password, so a copy of the
     database opens nothing without it. Returns the new private key.
     """
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password)
     pair = crypto.generate_keypair()
     salt = secrets.token_bytes(16)
     password_key = crypto.derive_key_from_password(password, salt, password_kdf)

@@ -24,7 +24,7 @@ def _init(app: Flask, *args: str):
 
 
 def test_init_creates_keys_and_first_admin(app: Flask) -> None:
-    result = _init(app, "--password", "correct horse battery staple")
+    result = _init(app, "--password", "violet lantern over the quay")
     assert result.exit_code == 0, result.output
     assert "RECOVERY CODE" in result.output and "lock it away" in result.output
     assert "admin@example.org" in result.output
@@ -37,7 +37,7 @@ def test_init_creates_keys_and_first_admin(app: Flask) -> None:
         grant = db.scalar(select(Grant))
         # The admin's password opens their private key, which opens the team key.
         password_key = crypto.derive_key_from_password(
-            "correct horse battery staple", admin.key_salt, app.config["PASSWORD_KDF"]
+            "violet lantern over the quay", admin.key_salt, app.config["PASSWORD_KDF"]
         )
         private = crypto.decrypt(
             password_key, admin.private_key_encrypted, context=private_key_context(admin.id)
@@ -73,6 +73,12 @@ def test_init_rejects_a_short_password_and_bad_totp_secret(app: Flask) -> None:
     assert short.exit_code != 0 and "at least 12" in short.output
     bad = _init(app, "--totp-secret", "not base32!")
     assert bad.exit_code != 0 and "base32" in bad.output
+
+
+def test_init_rejects_a_common_password(app: Flask) -> None:
+    for common in ("password1234", "Password123456!", "qwertyuiop123"):
+        refused = _init(app, "--password", common)
+        assert refused.exit_code != 0 and "too common" in refused.output, common
 
 
 def test_recovery_code_opens_reports(app: Flask) -> None:

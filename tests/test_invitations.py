@@ -28,7 +28,7 @@ from .staff import (
     signed_in_client,
 )
 
-NEW_PASSWORD = "correct horse battery staple again"
+NEW_PASSWORD = "violet lantern over the quay again"
 _LINK = re.compile(r'id="invitation-link"[^>]*>([^<]+)</textarea>')
 _SECRET = re.compile(r'id="authenticator-key"><code>([A-Z2-7 ]+)</code>')
 

@@ -48,7 +48,7 @@ from .conftest import PEPPER, SECRET_KEY, HttpsClient, Reporter, base_config, fu
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "admin@example.org"
-PASSWORD = "correct horse battery staple"
+PASSWORD = "violet lantern over the quay"
 
 
 # --- Helpers shared with test_recovery.py and test_audit.py --------------------------------------
