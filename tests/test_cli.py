@@ -29,7 +29,7 @@ def test_init_creates_keys_and_first_admin(app: Flask) -> None:
     assert "RECOVERY CODE" in result.output and "lock it away" in result.output
     assert "admin@example.org" in result.output
     assert "otpauth://totp/" in result.output
-    assert "correct horse" not in result.output  # a given password is not echoed
+    assert "violet lantern" not in result.output  # a given password is not echoed
     with database(app).session() as db:
         admin = db.scalar(select(User))
         assert admin.role == "admin" and admin.email == "admin@example.org"
@@ -47,7 +47,7 @@ def test_init_creates_keys_and_first_admin(app: Flask) -> None:
             private, grant.sealed_private_key, context=keys.grant_context(admin.id, team_key.key_id)
         )
         assert len(team_private) == crypto.PRIVATE_KEY_BYTES
-        assert b"correct horse" not in (admin.password_hash or "").encode()
+        assert b"violet lantern" not in (admin.password_hash or "").encode()
 
 
 def test_init_generates_and_prints_a_password_when_none_given(app: Flask) -> None:
