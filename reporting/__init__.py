@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(journey.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(auth.front_bp)
     app.register_blueprint(auth.account_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(invitation_link.bp)

@@ -32,6 +32,17 @@ def require_roles(bp: Blueprint, *roles: str) -> None:
     _ROLE_BLUEPRINTS[bp.name] = frozenset(roles)
 
 
+def may_enter(role: str, blueprint: str) -> bool:
+    """Whether ``role`` may use the endpoints of the role-restricted ``blueprint``."""
+    return role in _ROLE_BLUEPRINTS.get(blueprint, frozenset())
+
+
+def home_endpoint(role: str) -> str:
+    """Where a signed-in person starts: the reports if their role may see them, else their
+    own account page."""
+    return "review.reports" if may_enter(role, "review") else "account.home"
+
+
 def staff_cookie_name() -> str:
     return "dev-staff" if current_app.config["DEV_HTTP"] else "__Host-staff"
 

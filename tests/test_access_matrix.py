@@ -93,6 +93,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "journey.support": PUBLIC,
     # Signing in, and the invitation link, come before any session.
     "auth.sign_in": PUBLIC,
+    # The staff front door: sign in, or on to where your role starts.
+    "front.home": ANY_STAFF,
     "auth.signed_out": PUBLIC,
     "invitation.accept": PUBLIC,
     # Your own account: every role.

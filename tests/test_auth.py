@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import time
 
 from sqlalchemy import select, update
@@ -16,6 +17,7 @@ from reporting.models import AuditEntry, StaffSession, TeamKey, User
 from .conftest import HttpsClient, csrf_token
 
 PASSWORD = "a perfectly fine long passphrase"
+SIGN_IN_ERROR_TEXT = "The email address, password or code is not right"
 
 
 def make_officer(app, *, email="officer@example.org", role="officer", grant=True):
@@ -84,7 +86,8 @@ def test_sign_in_with_password_and_code(app) -> None:
     client = client_for(app)
     response = sign_in(client, secret=secret)
     assert response.status_code == 302
-    assert response.location.endswith("/staff/account/")
+    # An officer starts at the reports.
+    assert response.location == "/staff/reports/"
     cookie = staff_cookie(response)
     assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Strict" in cookie
     page = client.get("/staff/account/")
@@ -274,7 +277,7 @@ def test_anonymous_is_sent_to_sign_in_and_next_is_local_only(app) -> None:
     assert post.status_code == 302 and post.location.endswith("/staff/sign-in")
     secret, _ = make_officer(app)
     evil = sign_in(client_for(app), secret=secret, next_url="//evil.example/")
-    assert evil.location.endswith("/staff/account/")
+    assert evil.location == "/staff/reports/"
 
 
 def test_password_change_keeps_the_keys(app) -> None:
@@ -349,5 +352,146 @@ def test_next_after_sign_in_cannot_leave_the_site(app) -> None:
         secret, _ = make_officer(app, email=email, grant=False)
         response = sign_in(client_for(app), email=email, secret=secret, next_url=target)
         assert response.status_code == 302, target
-        expected = target if target == "/staff/account/password" else "/staff/account/"
+        expected = target if target == "/staff/account/password" else "/staff/reports/"
         assert response.location == expected, (target, response.location)
+
+
+# --- The way in: /staff, where sign-in lands, a code just used -------------------------------
+
+
+def test_staff_front_door_sends_each_person_to_their_start(app) -> None:
+    anonymous = client_for(app)
+    for path in ("/staff", "/staff/"):
+        response = anonymous.get(path)
+        assert response.status_code == 302, path
+        assert response.location == f"/staff/sign-in?next={path}", path
+        # Sign-in then comes back to the front door, which sends the person on.
+        assert client_for(app).get(response.location).status_code == 200
+    starts = {
+        "officer": "/staff/reports/",
+        "admin": "/staff/reports/",
+        "analyst": "/staff/account/",
+        "centre": "/staff/account/",
+    }
+    for role, start in starts.items():
+        email = f"{role}@example.org"
+        secret, _ = make_officer(app, email=email, role=role, grant=False)
+        client = client_for(app)
+        signed_in = sign_in(client, email=email, secret=secret)
+        # Signing in lands on the same start as the front door.
+        assert signed_in.status_code == 302 and signed_in.location == start, role
+        for path in ("/staff", "/staff/"):
+            response = client.get(path)
+            assert response.status_code == 302 and response.location == start, (role, path)
+            assert client.get(response.location).status_code == 200, (role, path)
+
+
+def test_staff_header_links_to_the_front_door(app) -> None:
+    secret, _ = make_officer(app)
+    client = client_for(app)
+    sign_in(client, secret=secret)
+    html = client.get("/staff/account/").get_data(as_text=True)
+    assert 'href="/staff/"' in html
+
+
+def test_explicit_next_still_wins_after_sign_in(app) -> None:
+    secret, _ = make_officer(app, email="analyst@example.org", role="analyst", grant=False)
+    client = client_for(app)
+    first = client.get("/staff/account/password")
+    assert first.location == "/staff/sign-in?next=/staff/account/password"
+    response = sign_in(
+        client, email="analyst@example.org", secret=secret, next_url="/staff/account/password"
+    )
+    assert response.location == "/staff/account/password"
+
+
+def _failures(app) -> tuple[int, bool, list[str]]:
+    with database(app).session() as db:
+        user = db.scalar(select(User))
+        reasons = [
+            json.loads(details).get("reason")
+            for details in db.scalars(
+                select(AuditEntry.details).where(AuditEntry.action == "sign-in-failed")
+            )
+        ]
+        return user.failed_sign_ins, user.locked, reasons
+
+
+def test_a_code_just_used_says_so_and_is_not_counted_as_a_failure(app) -> None:
+    secret, _ = make_officer(app)
+    now = time.time()
+    code = totp.code_at(secret, now)
+    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
+    # Signed out straight away (or just set up): the app still shows the same code.
+    for _ in range(12):
+        again = sign_in(client_for(app), secret=secret, code=code)
+        html = again.get_data(as_text=True)
+        assert again.status_code == 400
+        assert "That code has just been used. Wait for the next code from your" in html
+        assert 'href="#code"' in html
+        assert "__Host-staff" not in " ".join(again.headers.getlist("Set-Cookie"))
+    failures, locked, reasons = _failures(app)
+    assert failures == 0 and not locked
+    assert reasons == ["code already used"] * 12
+    # The next code works.
+    assert sign_in(client_for(app), secret=secret, when=now + 30).status_code == 302
+
+
+def test_a_used_code_with_a_wrong_password_gets_the_one_message_and_counts(app) -> None:
+    secret, _ = make_officer(app)
+    code = totp.code_at(secret, time.time())
+    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
+    wrong = sign_in(client_for(app), secret=secret, code=code, password="not the password!")
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400
+    assert SIGN_IN_ERROR_TEXT in html and "just been used" not in html
+    failures, _locked, _reasons = _failures(app)
+    assert failures == 1
+
+
+def test_a_used_code_on_a_locked_account_says_nothing_more(app) -> None:
+    secret, _ = make_officer(app)
+    code = totp.code_at(secret, time.time())
+    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
+    with database(app).engine.begin() as connection:
+        connection.execute(update(User).values(locked=True))
+    locked = sign_in(client_for(app), secret=secret, code=code)
+    assert locked.status_code == 400
+    html = locked.get_data(as_text=True)
+    assert SIGN_IN_ERROR_TEXT in html and "just been used" not in html
+
+
+def test_codes_typed_in_other_scripts_digits_are_read_as_digits(app) -> None:
+    secret, _ = make_officer(app)
+    code = totp.code_at(secret, time.time())
+    arabic_indic = "".join(chr(0x660 + int(d)) for d in code)
+    response = sign_in(client_for(app), secret=secret, code=arabic_indic)
+    assert response.status_code == 302
+    # Superscripts look like digits but are not: a plain refusal, never an error page.
+    odd = sign_in(client_for(app), secret=secret, code="\u00b2" * 6)
+    assert odd.status_code == 400
+    assert SIGN_IN_ERROR_TEXT in odd.get_data(as_text=True)
+
+
+def test_staff_pages_and_staff_errors_have_no_exit_this_page(app) -> None:
+    secret, _ = make_officer(app)
+    client = client_for(app)
+    pages = [client.get("/staff/sign-in"), client.get("/staff/signed-out")]
+    sign_in(client, secret=secret)
+    pages += [client.get("/staff/account/"), client.get("/staff/reports/")]
+    pages.append(client.get("/staff/no-such-page"))
+
+    def broken() -> str:
+        raise RuntimeError("broken on purpose")
+
+    app.view_functions["account.password"] = broken
+    pages.append(client.get("/staff/account/password"))
+    assert [p.status_code for p in pages] == [200, 200, 200, 200, 404, 500]
+    for page in pages:
+        html = page.get_data(as_text=True)
+        assert "govuk-exit-this-page" not in html
+        assert "Exit this page" not in html and "/exit" not in html
+        assert "govuk-footer" in html
+    # The public pages keep it.
+    public = client_for(app).get("/").get_data(as_text=True)
+    assert "govuk-exit-this-page" in public and "Exit this page" in public

@@ -172,15 +172,13 @@ def test_list_shows_sent_reports_and_no_free_text(app, team, officer_client) -> 
     assert counts_on(html) == {"all": 2, "new": 2, "in review": 0, "referred": 0, "closed": 0}
 
 
-def test_list_is_newest_first_and_oldest_first_is_its_exact_reverse(
-    app, officer_client
-) -> None:
+def test_list_is_newest_first_and_oldest_first_is_its_exact_reverse(app, officer_client) -> None:
     days = [TODAY - dt.timedelta(days=n) for n in (3, 0, 1, 0, 2)]
     insert_reports(app, [report_row(n, received_on=day) for n, day in enumerate(days)])
     # Newest first is exactly oldest first reversed: date, then reference.
-    oldest = [reference for _, reference in sorted(
-        (day, reference_for(n)) for n, day in enumerate(days)
-    )]
+    oldest = [
+        reference for _, reference in sorted((day, reference_for(n)) for n, day in enumerate(days))
+    ]
     html = officer_client.get("/staff/reports/").get_data(as_text=True)
     assert references_on(html) == oldest[::-1]
     html = officer_client.get("/staff/reports/?sort=oldest").get_data(as_text=True)
@@ -429,6 +427,80 @@ def test_printable_view_has_the_content_and_no_navigation_or_buttons(
     assert len(audit_entries(app, "report-read")) == 1
 
 
+CONTACT_AND_IDENTITY = [
+    "person{m}@example.org",
+    "Evenings {m}times",
+    "Polish interpreter {m}language",
+    "Sam {m}name",
+]
+
+
+def test_print_leaves_out_contact_details_shared_without_them(app, team, officer_client) -> None:
+    m = "Pw1"
+    reference = send_report(
+        app, m, sharing={"share_with_police": "without-details", "share_with_support": "yes"}
+    )
+    html = officer_client.get(f"/staff/reports/{reference}/print").get_data(as_text=True)
+    printed = main_content(html)
+    for text in CONTACT_AND_IDENTITY:
+        assert text.format(m=m) not in printed, text
+    # Not even as "Not answered": the questions are left out too.
+    for label in ("Do you want us to contact you?", "Email address", "Ethnic group"):
+        assert label not in printed, label
+    assert f"Two men followed me home {m}account" in printed
+    assert "left out of this copy, because the reporter did not consent" in printed
+    assert "must not be passed to the police" not in printed
+    # The officer's own page still has everything, and says what the print leaves out.
+    page = main_content(officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True))
+    for text in CONTACT_AND_IDENTITY:
+        assert text.format(m=m) in page, text
+    for label in ("Do you want us to contact you?", "Email address", "Ethnic group"):
+        assert label in page, label
+    assert "It leaves out the reporter's contact details" in page
+
+
+def test_print_of_a_report_not_for_the_police_says_so(app, team, officer_client) -> None:
+    m = "Pw2"
+    reference = send_report(app, m, sharing={"share_with_police": "no", "share_with_support": "no"})
+    printed = main_content(
+        officer_client.get(f"/staff/reports/{reference}/print").get_data(as_text=True)
+    )
+    assert "This report must not be passed to the police" in printed
+    assert f"person{m}@example.org" in printed  # an internal copy: nothing withheld
+    page = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert "The reporter did not agree to share this report with the police." in page
+
+
+def test_print_shared_with_details_keeps_them(app, team, officer_client) -> None:
+    m = "Pw3"
+    reference = send_report(
+        app, m, sharing={"share_with_police": "with-details", "share_with_support": "yes"}
+    )
+    printed = main_content(
+        officer_client.get(f"/staff/reports/{reference}/print").get_data(as_text=True)
+    )
+    for text in CONTACT_AND_IDENTITY:
+        assert text.format(m=m) in printed, text
+    assert "left out of this copy" not in printed and "must not be passed" not in printed
+    assert "agreed to share this report with the police, with their contact details" in printed
+
+
+def test_personal_detail_pages_are_one_explicit_set() -> None:
+    from reporting.review import consent
+
+    answers = {**full_answers("x"), "contact-safety": {"x": "1"}, "about-equality": {"y": "2"}}
+    assert consent.withheld_pages(answers) == {
+        "contact",
+        "contact-details",
+        "contact-safety",
+        "about",
+    }
+    assert consent.police_sharing({}) == "no"
+    assert consent.police_sharing({"sharing": {"share_with_police": "maybe"}}) == "no"
+    assert consent.police_sharing({"sharing": "nonsense"}) == "no"
+    assert consent.withheld_pages({**answers, "sharing": {"share_with_police": "no"}}) == set()
+
+
 def test_report_page_hides_its_actions_when_printed(app, team, officer_client) -> None:
     reference = send_report(app, "Zq6")
     html = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
@@ -587,9 +659,7 @@ def test_status_moves_through_review_referral_closing_and_reopening(
     assert "Status changed to in review." in page or "In review" in page
 
 
-def test_a_report_filtered_by_strand_follows_its_status_changes(
-    app, team, officer_client
-) -> None:
+def test_a_report_filtered_by_strand_follows_its_status_changes(app, team, officer_client) -> None:
     """The strand filter reads the strands' copy of status and district: it must keep up."""
     reference = send_report(app, "Zq30")  # strands religion and race, district kettering
 

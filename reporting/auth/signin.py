@@ -22,6 +22,14 @@ class SignInFailed(Exception):
     """Wrong email, password or code, or a locked or disabled account: never said which."""
 
 
+class CodeAlreadyUsed(SignInFailed):
+    """The password was right and the code too, but that code has been used already.
+
+    Typically the code just typed to set up the account. Said plainly, and not counted as a
+    failure: only someone who knows the password and has seen the code gets this far.
+    """
+
+
 @dataclass(frozen=True)
 class SignedIn:
     user: User
@@ -87,13 +95,14 @@ def sign_in(
         db.commit()
         raise SignInFailed
     password_ok = crypto.verify_password(password, user.password_hash)
-    step = (
-        totp.verify(totp_secret(user, secret_key), code, last_step=user.totp_last_step, now=now)
-        if password_ok
-        else None
-    )
-    if user.disabled or user.locked or not password_ok or step is None:
-        if not (user.disabled or user.locked):
+    step = totp.matching_step(totp_secret(user, secret_key), code, now=now) if password_ok else None
+    blocked = user.disabled or user.locked
+    if step is not None and totp.is_used(step, user.totp_last_step) and not blocked:
+        audit.record(db, "sign-in-failed", subject=f"user:{user.id}", reason="code already used")
+        db.commit()
+        raise CodeAlreadyUsed
+    if blocked or not password_ok or step is None:
+        if not blocked:
             user.failed_sign_ins += 1
             if user.failed_sign_ins >= MAX_FAILURES:
                 user.locked = True

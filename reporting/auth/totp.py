@@ -21,20 +21,34 @@ def code_at(secret: bytes, when: float) -> str:
     return _totp(secret).generate(int(when)).decode()
 
 
-def verify(
-    secret: bytes, code: str, *, last_step: int | None, now: float | None = None
-) -> int | None:
-    """The time step the code belongs to (now ±1), or None; a step already used is refused."""
+def matching_step(secret: bytes, code: str, *, now: float | None = None) -> int | None:
+    """The time step (now ±1) the code belongs to, used before or not; None if none."""
     code = "".join(code.split())
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not code.isdecimal():
         return None
+    # Any script's digits (a phone keyboard may type "٤" or "４"), compared as ASCII: a
+    # non-ASCII string would make compare_digest raise.
+    code = "".join(str(int(digit)) for digit in code)
     now = time.time() if now is None else now
     current = int(now) // STEP_SECONDS
     totp = _totp(secret)
     for step in (current - 1, current, current + 1):
         expected = totp.generate(step * STEP_SECONDS).decode()
         if hmac.compare_digest(expected, code):
-            if last_step is not None and step <= last_step:
-                return None  # replayed, or older than one already used
             return step
     return None
+
+
+def is_used(step: int, last_step: int | None) -> bool:
+    """A step at or before the last one accepted: replayed, or older than one already used."""
+    return last_step is not None and step <= last_step
+
+
+def verify(
+    secret: bytes, code: str, *, last_step: int | None, now: float | None = None
+) -> int | None:
+    """The time step the code belongs to (now ±1), or None; a step already used is refused."""
+    step = matching_step(secret, code, now=now)
+    if step is None or is_used(step, last_step):
+        return None
+    return step

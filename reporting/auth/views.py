@@ -24,15 +24,20 @@ from .. import access, audit
 from ..db import get_session
 from . import sessions, signin
 from .forms import ChangePasswordForm, ConfirmForm, SignInForm
-from .signin import SignInFailed
+from .signin import CodeAlreadyUsed, SignInFailed
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 access.allow_public(bp)
+
+# Just /staff: every role may enter, so a signed-out visitor is sent to sign in first.
+front_bp = Blueprint("front", __name__, url_prefix="/staff")
+access.require_roles(front_bp, *access.ROLES)
 
 account_bp = Blueprint("account", __name__, url_prefix="/staff/account")
 access.require_roles(account_bp, *access.ROLES)
 
 SIGN_IN_ERROR = "The email address, password or code is not right, or the account is locked"
+CODE_USED_ERROR = "That code has just been used. Wait for the next code from your authenticator app"
 
 
 def account_key() -> str:
@@ -42,13 +47,13 @@ def account_key() -> str:
     return "account:" + hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a path on this site that a GET route serves: never an open redirect.
+def _safe_next(target: str | None, fallback: str) -> str:
+    """Only a path on this site that a GET route serves, else ``fallback``: never an open
+    redirect.
 
     The raw string is not enough: urlsplit (inside redirect) drops tabs and newlines, so
     "/\t/evil.example" would become "//evil.example".
     """
-    fallback = url_for("account.home")
     if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target) or "\\" in target:
         return fallback
     parts = urlsplit(target)
@@ -82,10 +87,19 @@ def _clear_staff_cookie(response: Response) -> None:
     )
 
 
+@front_bp.get("/", strict_slashes=False, endpoint="home")
+def front_door() -> Response:
+    """The staff area's front door: on to where your role starts (signed out: sign in first,
+    which comes back here)."""
+    staff = access.current_staff()
+    assert staff is not None  # the blueprint's role check let only signed-in users through
+    return redirect(url_for(access.home_endpoint(staff.user.role)))
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Response:
     form = SignInForm()
-    error = None
+    error: dict[str, str] | None = None
     if form.validate_on_submit():
         db = get_session()
         try:
@@ -97,14 +111,18 @@ def sign_in() -> Response:
                 password_kdf=current_app.config["PASSWORD_KDF"],
                 secret_key=current_app.config["SECRET_KEY"],
             )
+        except CodeAlreadyUsed:
+            error = {"text": CODE_USED_ERROR, "href": f"#{form.code.id}"}
+            form.code.errors = [CODE_USED_ERROR]
         except SignInFailed:
-            error = SIGN_IN_ERROR
+            error = {"text": SIGN_IN_ERROR, "href": f"#{form.email.id}"}
         else:
             cookie = sessions.create_session(db, signed_in.user, signed_in.team_keys)
             db.commit()
             # A new session id and a new CSRF secret: nothing from before sign-in carries over.
             session.clear()
-            response = redirect(_safe_next(request.args.get("next")))
+            home = url_for(access.home_endpoint(signed_in.user.role))
+            response = redirect(_safe_next(request.args.get("next"), home))
             _set_staff_cookie(response, cookie)
             return response
     status = 400 if request.method == "POST" else 200
@@ -112,7 +130,7 @@ def sign_in() -> Response:
         form.password.data = ""
         form.code.data = ""
     errors = (
-        [{"text": error, "href": "#email"}]
+        [error]
         if error
         else [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
     )

@@ -13,6 +13,7 @@ from .. import access, casework, crypto, reports
 from ..db import get_session
 from ..journey.questions import summary_rows
 from ..models import Report, User
+from . import consent
 from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, short_label
 
 DATE = "%-d %B %Y"
@@ -105,6 +106,38 @@ def _count_links(
     return links
 
 
+def _list_items(result: casework.ReportPage) -> list[dict[str, Any]]:
+    """One GOV.UK task list item per report: its reference, its facts a line each, its status.
+
+    Not a table: seven columns do not fit a phone; these lines wrap instead.
+    """
+    labels = _labels()
+    items = []
+    for row in result.rows:
+        strands = ", ".join(labels["strand"].get(s, s) for s in row.strands) or "none given"
+        facts = [
+            f"Received {row.received_on.strftime('%-d %b %Y')}",
+            f"District: {labels['district'].get(row.district or '', 'not given')}",
+            f"Hate strands: {strands}",
+            f"Reported by: {labels['reporter_type'].get(row.reporter_type, row.reporter_type)}",
+            f"Assigned to: {row.assigned_to or 'nobody'}",
+        ]
+        items.append(
+            {
+                "title": {"text": row.reference},
+                "href": url_for("review.report", reference=row.reference),
+                "hint": {"html": Markup("<br>").join(escape(fact) for fact in facts)},
+                "status": {
+                    "tag": {
+                        "text": status_label(row.status),
+                        "classes": TAG_CLASSES.get(row.status, ""),
+                    }
+                },
+            }
+        )
+    return items
+
+
 def render_list(
     form: ListFilterForm,
     result: casework.ReportPage | None,
@@ -119,11 +152,10 @@ def render_list(
         form=form,
         result=result,
         errors=errors,
-        labels=_labels(),
         count_links=_count_links(args, result.counts, form.status.data) if result else [],
+        list_items=_list_items(result) if result else [],
         pagination=_pagination(args, result) if result else None,
         first_page=_list_url(args),
-        short_date="%-d %b %Y",
     )
     return make_response(html, status)
 
@@ -166,12 +198,20 @@ def _facts(report: Report) -> list[dict[str, Any]]:
     ]
 
 
-def _answer_rows(answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every answer laid out as on check-your-answers, without its Change link."""
-    rows = summary_rows(current_app.config, answers, lambda _slug, _field: "")
+def _answer_rows(
+    answers: dict[str, Any], withheld: frozenset[str] = frozenset()
+) -> list[dict[str, Any]]:
+    """Every answer laid out as on check-your-answers, without its Change link, and without
+    the rows of the ``withheld`` pages (not even as "Not answered")."""
+    shown = {slug: value for slug, value in answers.items() if slug not in withheld}
+    # Each row's Change link is made from its page's slug: here the link is just the slug.
+    rows = summary_rows(current_app.config, shown, lambda slug, _field: slug)
+    kept = []
     for row in rows:
-        row.pop("actions", None)
-    return rows
+        actions = row.pop("actions", None) or {"items": [{}]}
+        if actions["items"][0].get("href") not in withheld:
+            kept.append(row)
+    return kept
 
 
 def assignable_choices(report: Report) -> list[tuple[int, str]]:
@@ -217,8 +257,12 @@ def render_report(
         "answer_rows": _answer_rows(answers),
         "notes": notes,
         "errors": errors or [],
+        "police_sharing": consent.police_sharing(answers),
+        "details_withheld": bool(consent.withheld_pages(answers)),
     }
     if printable:
+        # The copy that may be handed on carries only what the reporter agreed to share.
+        context["answer_rows"] = _answer_rows(answers, consent.withheld_pages(answers))
         return make_response(render_template("review/print.html", **context), status or 200)
 
     status_form = status_form or StatusForm(formdata=None)

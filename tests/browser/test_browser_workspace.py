@@ -27,6 +27,7 @@ from reporting.models import User
 from reporting.reports import REFERENCE_ALPHABET
 from tests.conftest import Reporter, full_answers
 from tests.staff import StaffUser, create_user
+from tests.test_review import insert_reports, report_row
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
@@ -106,11 +107,13 @@ class Workspace:
         return click(page, "Sign in")
 
     def signed_in(self, user: StaffUser, viewport: dict[str, int] = DESKTOP) -> Any:
-        """A fresh context with ``user`` signed in, on their account page."""
+        """A fresh context with ``user`` signed in, where their role starts: Reports for
+        officers and admins, their account page for others."""
         page = self.open(viewport)
         response = self.sign_in(page, user)
         assert response.ok, (response.status, main_text(page))
-        assert page.url == f"{self.url}/staff/account/", page.url
+        start = "reports" if user.role in ("officer", "admin") else "account"
+        assert page.url == f"{self.url}/staff/{start}/", page.url
         assert STAFF_COOKIE in {cookie["name"] for cookie in page.context.cookies()}
         return page
 
@@ -369,6 +372,8 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
 
     # The officer signs in at their desk and finds the new report.
     page = workspace.signed_in(officer)
+    assert heading(page) == "Reports"  # where an officer starts
+    follow(page, "Your account", within="header")
     assert summary_value(page, "Can open reports") == "Yes"
     follow(page, "Reports", within="header")
     assert heading(page) == "Reports"
@@ -378,9 +383,9 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
     assert "status=new" in page.url
     results = page.locator("#results")
     assert "1 to 1 of 1 report, newest first" in results.inner_text()
-    listed = results.locator("tbody tr", has_text=reference)
+    listed = results.locator("li", has_text=reference)
     assert listed.locator(".govuk-tag").inner_text().strip() == "New"
-    assert "Nobody" in listed.inner_text()
+    assert "Assigned to: nobody" in listed.inner_text()
     with page.expect_navigation():
         listed.get_by_role("link", name=reference).click()
     settled(page)
@@ -434,7 +439,7 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
 
     # The list agrees: closed, assigned to them, nothing new left.
     visit(page, "/staff/reports/?assigned=me&status=closed")
-    listed = page.locator("#results tbody tr", has_text=reference)
+    listed = page.locator("#results li", has_text=reference)
     assert listed.locator(".govuk-tag").inner_text().strip() == "Closed"
     assert name in listed.inner_text()
     visit(page, "/staff/reports/?status=new")
@@ -476,6 +481,8 @@ def tour(workspace: Workspace, check: Callable[[str, Any], None]) -> list[str]:
 
     # An administrator at a desk.
     page = workspace.signed_in(admin)
+    assert heading(page) == "Reports"  # where an administrator starts
+    follow(page, "Your account", within="header")
     seen("your account", page)
     follow(page, "Change your password")
     assert heading(page) == "Change your password"
@@ -536,7 +543,7 @@ def tour(workspace: Workspace, check: Callable[[str, Any], None]) -> list[str]:
     filters.get_by_label("District", exact=True).select_option(value="kettering")
     filters.get_by_label("Sort by").select_option(label="Oldest first")
     assert click(page, "Apply filters").status == 200
-    assert page.locator("#results tbody tr", has_text=reference).count() == 1
+    assert page.locator("#results li", has_text=reference).count() == 1
     seen("reports: filtered", page)
     page.locator("main form").get_by_label("Received from").fill("31/2/2025")
     assert click(page, "Apply filters").status == 400
@@ -699,3 +706,45 @@ def test_workspace_has_no_csp_violations(workspace: Workspace) -> None:
         }"""
         )
     assert page.evaluate("() => window.inlineRan") is None
+
+
+# --- The workspace on a phone ---------------------------------------------------------------
+
+NARROW = {"width": 320, "height": 720}
+_OVERFLOW = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("viewport", [PHONE, NARROW], ids=["375px", "320px"])
+def test_report_list_fits_a_phone_screen(workspace: Workspace, viewport: dict[str, int]) -> None:
+    """No sideways scrolling: every column of the list can be read on a phone."""
+    insert_reports(
+        workspace.app,
+        [
+            report_row(
+                n,
+                district="south-northamptonshire",
+                reporter_type="someone-else",
+                strands=("race", "sexual-orientation", "transgender"),
+                status=("new", "in-review", "referred", "closed")[n % 4],
+            )
+            for n in range(30)
+        ],
+    )
+    officer = workspace.user("officer", can_open_reports=True, name="Ola Officer-Nowakowska")
+    page = workspace.signed_in(officer, viewport)
+    for path in ("/staff/reports/", "/staff/reports/?page=2", "/staff/reports/?status=bogus"):
+        visit(page, path)
+        scroll_width, inner_width = page.evaluate(_OVERFLOW)
+        assert scroll_width <= inner_width, (path, scroll_width, inner_width)
+    visit(page, "/staff/reports/")
+    # Every report is still there, and each one's details are readable.
+    assert len(page.locator("main a[href^='/staff/reports/HC-']").all()) == 25
+    first = main_text(page)
+    for text in (
+        "District: South Northamptonshire",
+        "Reported by: Someone they know",
+        "Sexual orientation",
+        "Assigned to: nobody",
+    ):
+        assert text in first.replace("\n", " "), text
