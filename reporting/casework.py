@@ -342,6 +342,8 @@ class ListRow:
     reporter_type: str
     assigned_to: str | None
     strands: tuple[str, ...]
+    # The reporter said someone was in immediate danger.
+    in_danger: bool = False
 
 
 @dataclass(frozen=True)
@@ -483,6 +485,7 @@ def page_query(filters: ListFilters, *, offset: int, limit: int, reverse: bool) 
             Report.status,
             Report.district,
             Report.reporter_type,
+            Report.in_danger,
             User.name,
         )
         .outerjoin(User, Report.assigned_to_id == User.id)
@@ -547,6 +550,7 @@ def list_reports(
             reporter_type=row.reporter_type,
             assigned_to=row.name,
             strands=tuple(strands[row.id]),
+            in_danger=bool(row.in_danger),
         )
         for row in found
     ]

@@ -429,7 +429,6 @@ def test_printable_view_has_the_content_and_no_navigation_or_buttons(
 
 CONTACT_AND_IDENTITY = [
     "person{m}@example.org",
-    "Evenings {m}times",
     "Polish interpreter {m}language",
     "Sam {m}name",
 ]
@@ -445,7 +444,7 @@ def test_print_leaves_out_contact_details_shared_without_them(app, team, officer
     for text in CONTACT_AND_IDENTITY:
         assert text.format(m=m) not in printed, text
     # Not even as "Not answered": the questions are left out too.
-    for label in ("Do you want us to contact you?", "Email address", "Ethnic group"):
+    for label in ("Do you want us to contact you?", "What is your email address?", "Your name"):
         assert label not in printed, label
     assert f"Two men followed me home {m}account" in printed
     assert "left out of this copy, because the reporter did not consent" in printed
@@ -454,7 +453,7 @@ def test_print_leaves_out_contact_details_shared_without_them(app, team, officer
     page = main_content(officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True))
     for text in CONTACT_AND_IDENTITY:
         assert text.format(m=m) in page, text
-    for label in ("Do you want us to contact you?", "Email address", "Ethnic group"):
+    for label in ("Do you want us to contact you?", "What is your email address?", "Your name"):
         assert label in page, label
     assert "It leaves out the reporter's contact details" in page
 
@@ -488,11 +487,12 @@ def test_print_shared_with_details_keeps_them(app, team, officer_client) -> None
 def test_personal_detail_pages_are_one_explicit_set() -> None:
     from reporting.review import consent
 
-    answers = {**full_answers("x"), "contact-safety": {"x": "1"}, "about-equality": {"y": "2"}}
+    answers = {**full_answers("x"), "contact-times": {"x": "1"}, "about-background": {"y": "2"}}
     assert consent.withheld_pages(answers) == {
         "contact",
         "contact-details",
-        "contact-safety",
+        "contact-times",
+        "contact-language",
         "about",
     }
     assert consent.police_sharing({}) == "no"
@@ -863,3 +863,15 @@ def test_generated_rows_are_well_formed() -> None:
     refs = {reference_for(n) for n in range(2000)}
     assert len(refs) == 2000
     assert all(re.fullmatch(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", r) for r in refs)
+
+
+def test_a_report_of_immediate_danger_stands_out_to_officers(app, team, officer_client) -> None:
+    danger = send_report(app, "Dg1", danger={"danger": "yes"})
+    calm = send_report(app, "Dg2")
+    listed = main_content(officer_client.get("/staff/reports/").get_data(as_text=True))
+    items = re.findall(r'<li class="govuk-task-list__item.*?</li>', listed, re.S)
+    entries = {ref: next(item for item in items if ref in item) for ref in (danger, calm)}
+    assert "Someone was in immediate danger" in entries[danger]
+    assert "Someone was in immediate danger" not in entries[calm]
+    page = main_content(officer_client.get(f"/staff/reports/{danger}").get_data(as_text=True))
+    assert "Yes: the reporter said someone was in immediate danger" in page

@@ -17,7 +17,9 @@ PoliceSharing = Literal["with-details", "without-details", "no"]
 # Answer pages (by slug) left out of a copy shared "without my contact details": how to
 # contact the reporter, and about the person it happened to (their name). Whole pages only:
 # a new page with such details is one more slug here.
-PERSONAL_DETAIL_PAGES = frozenset({"contact", "contact-details", "contact-safety", "about"})
+PERSONAL_DETAIL_PAGES = frozenset(
+    {"contact", "contact-details", "contact-times", "contact-language", "about"}
+)
 
 
 def police_sharing(answers: Mapping[str, Any]) -> PoliceSharing:

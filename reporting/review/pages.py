@@ -122,6 +122,8 @@ def _list_items(result: casework.ReportPage) -> list[dict[str, Any]]:
             f"Reported by: {labels['reporter_type'].get(row.reporter_type, row.reporter_type)}",
             f"Assigned to: {row.assigned_to or 'nobody'}",
         ]
+        if row.in_danger:
+            facts.insert(0, "Someone was in immediate danger")
         items.append(
             {
                 "title": {"text": row.reference},
@@ -180,6 +182,14 @@ def _facts(report: Report) -> list[dict[str, Any]]:
         {"key": {"text": "Reference"}, "value": {"text": report.reference}},
         {"key": {"text": "Received"}, "value": {"text": report.received_on.strftime(DATE)}},
         {"key": {"text": "Status"}, "value": {"text": status}},
+        {
+            "key": {"text": "Immediate danger"},
+            "value": {
+                "text": "Yes: the reporter said someone was in immediate danger"
+                if report.in_danger
+                else "No"
+            },
+        },
         {
             "key": {"text": "Assigned to"},
             "value": {"text": assigned.name if assigned else "Nobody"},
