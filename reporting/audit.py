@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from .models import AuditEntry
@@ -42,6 +43,45 @@ def _entry_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+class AuditBusy(Exception):
+    """The audit log stayed locked by other writers for longer than we wait."""
+
+
+_PG_LOCK = 7306010
+_SQLITE_BUSY = 5
+_LOCK_ATTEMPTS = 3
+
+
+def _lock_chain(db: Session) -> None:
+    """Make this transaction the log's only writer until it ends, before it reads the head.
+
+    PostgreSQL: a transaction-scoped advisory lock (READ COMMITTED then reads the newest head).
+    SQLite: the database's write lock. pysqlite opens a transaction only just before a write,
+    so a connection already in one holds the write lock; otherwise ``BEGIN IMMEDIATE`` takes it
+    now. A deferred transaction that read first could not safely become a writer in WAL mode
+    (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out); taking the lock before the
+    read avoids that. The unique ``seq`` refuses a fork should anything slip past.
+    """
+    connection = db.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+        return
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is None or dbapi.in_transaction:  # type: ignore[attr-defined]
+        return
+    for attempt in range(1, _LOCK_ATTEMPTS + 1):
+        try:
+            # Nothing has happened in this transaction yet, so waiting again loses nothing.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as error:
+            code = getattr(error.orig, "sqlite_errorcode", None)
+            if code != _SQLITE_BUSY or attempt == _LOCK_ATTEMPTS:
+                raise AuditBusy("the audit log stayed locked by other writers") from error
+
+
 def record(
     db: Session,
     action: str,
@@ -50,15 +90,16 @@ def record(
     subject: str | None = None,
     **details: Any,
 ) -> AuditEntry:
-    """Append an entry; it commits with the caller's transaction."""
-    if db.get_bind().dialect.name == "postgresql":
-        # Two writers must not both chain onto the same last entry.
-        db.execute(text("SELECT pg_advisory_xact_lock(7306010)"))
-    last = db.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
-    previous = last or GENESIS
+    """Append an entry; it commits with the caller's transaction, which holds the log's lock."""
+    _lock_chain(db)
+    last = db.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     occurred_at = utcnow()
     details_json = json.dumps(details, sort_keys=True, separators=(",", ":"), default=str)
     entry = AuditEntry(
+        seq=seq,
         occurred_at=occurred_at,
         actor_id=actor_id,
         action=action,
@@ -79,15 +120,19 @@ class ChainBreak:
 
 
 def _entries(db: Session, batch: int = 1000) -> Iterator[AuditEntry]:
-    last_id = 0
+    """Every entry in chain order, a batch at a time."""
+    last_seq = 0
     while True:
         rows = db.scalars(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            select(AuditEntry)
+            .where(AuditEntry.seq > last_seq)
+            .order_by(AuditEntry.seq)
+            .limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
-        last_id = rows[-1].id
+        last_seq = rows[-1].seq
         db.expunge_all()
 
 
@@ -96,7 +141,7 @@ def verify_chain(db: Session) -> tuple[int, ChainBreak | None]:
     previous = GENESIS
     count = 0
     for entry in _entries(db):
-        if entry.previous_hash != previous:
+        if entry.previous_hash != previous or entry.seq != count + 1:
             return count, ChainBreak(
                 entry.id,
                 "does not follow the entry before it (an entry was deleted, inserted or reordered)",

@@ -146,6 +146,8 @@ class AuditEntry(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Position in the chain, from 1; unique, so two entries can never follow the same one.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
