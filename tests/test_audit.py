@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -258,3 +260,27 @@ def test_each_committed_append_logs_the_new_head(
 def test_a_session_without_the_key_cannot_append(app: Flask) -> None:
     with Session(database(app).engine) as db, pytest.raises(audit.AuditKeyMissing):
         audit.record(db, "report-read", subject="report:x")
+
+
+def test_the_head_reaches_stderr_when_nobody_configured_logging(app: Flask) -> None:
+    """As under gunicorn: no handler on the root logger, yet the head must be written out."""
+    script = (
+        "import sys\n"
+        "from reporting import audit, create_app\n"
+        "from reporting.db import database\n"
+        "app = create_app(dict(config))\n"
+        "with database(app).session() as db:\n"
+        "    audit.record(db, 'report-read', subject='report:HC-SECRET')\n"
+        "    db.commit()\n"
+    )
+    config = {key: app.config[key] for key in ("SECRET_KEY", "RECEIPT_PEPPER", "DATABASE_URL")}
+    done = subprocess.run(
+        [sys.executable, "-c", f"config = {config!r}\n{script}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+    )
+    assert "reporting.audit audit head audit-checkpoint:1:" in done.stderr
+    assert "HC-SECRET" not in done.stderr
