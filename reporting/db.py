@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -47,9 +47,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, session_info: Mapping[str, Any] | None = None) -> None:
         self.engine = make_engine(url)
-        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # Every session gets its own copy of ``session_info`` (the audit chain's key).
+        self.sessionmaker = sessionmaker(
+            self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -59,7 +62,12 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["reporting.db"] = Database(app.config["DATABASE_URL"])
+    from . import audit  # it needs the models, which need this module
+
+    audit.log_heads_to_stderr()
+    # The audit chain's key, derived from SECRET_KEY: never in the database it protects.
+    info = {audit.KEY_INFO: audit.chain_key(app.config["SECRET_KEY"])}
+    app.extensions["reporting.db"] = Database(app.config["DATABASE_URL"], session_info=info)
     app.teardown_appcontext(_close_session)
 
 

@@ -141,11 +141,15 @@ class Invitation(Base):
 
 
 class AuditEntry(Base):
-    """Append-only, hash-chained record of who did what (never what a report says)."""
+    """Append-only, keyed hash chain of who did what (never what a report says)."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Position in the chain, from 1; unique, so two entries can never follow the same one.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # 2: keyed (HMAC-SHA256 under a key derived from SECRET_KEY); 1: written before that.
+    version: Mapped[int] = mapped_column(Integer)
     occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)
