@@ -18,9 +18,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, select
 
-from . import cli, migrate
+from . import audit, audit_check, cli, migrate
 from .db import database
-from .models import Team
+from .models import AuditEntry, Team
 
 DEMO_FILE = "demo-admin.txt"
 
@@ -33,6 +33,16 @@ A real service is set up with `flask --app reporting init` (README, Deployment),
 these details once and stores them nowhere."""
 
 _OLD_RECOVERY_MARK = "RECOVERY CODE"
+
+
+def _rekey_audit_log() -> None:
+    """An older demo's audit log was unkeyed: chain it under the key, as a deployment's
+    administrator does once with `audit rekey` (a demo's log has nothing to protect)."""
+    with database().session() as db:
+        if db.scalar(select(AuditEntry.id).where(AuditEntry.version == audit.LEGACY).limit(1)):
+            count = audit_check.rekey(db, accept_break=True)
+            db.commit()
+            click.echo(f"Keyed the demo's audit log ({count} entries), as `audit rekey` does.")
 
 
 def _schema_state(engine: Engine) -> tuple[set[str], set[str]]:
@@ -99,6 +109,7 @@ def demo_command(email: str, host: str, port: int) -> None:
                 f"Upgraded the demo instance in {instance}: its database schema was at "
                 f"{', '.join(sorted(current)) or 'no revision'}, now at {', '.join(sorted(heads))}."
             )
+            _rekey_audit_log()
         else:
             click.echo(f"Nothing to do: the demo instance in {instance} is ready and up to date.")
         if path.exists() and _forget_old_recovery_code(path):

@@ -12,6 +12,8 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import audit
+
 log = logging.getLogger(__name__)
 
 TITLES = {
@@ -72,7 +74,15 @@ def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
     return _render(500)
 
 
+def handle_audit_busy(_error: Exception):  # type: ignore[no-untyped-def]
+    """The audit log stayed locked (SQLite, a long write elsewhere): nothing was done; retry."""
+    log.warning("audit log busy on %s", request.url_rule.rule if request.url_rule else "-")
+    description = "Nothing was changed. Wait a moment, then try again."
+    return *_render(503, description), {"Retry-After": "5"}
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(audit.AuditBusy, handle_audit_busy)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)

@@ -17,6 +17,8 @@ from reporting import audit
 from reporting.db import database
 from reporting.models import AuditEntry
 
+from .conftest import HttpsClient
+
 THREADS = 6
 ROUNDS = 15
 
@@ -56,3 +58,15 @@ def test_concurrent_appends_keep_one_chain(make_app: Any) -> None:
     with database(app).session() as db:
         seqs = db.scalars(select(AuditEntry.seq).order_by(AuditEntry.seq)).all()
     assert seqs == list(range(1, expected + 1))
+
+
+def test_a_log_locked_too_long_answers_a_503_that_says_nothing_changed(app) -> None:
+    def busy() -> str:
+        raise audit.AuditBusy
+
+    app.view_functions["journey.privacy"] = busy
+    app.test_client_class = HttpsClient
+    response = app.test_client().get("/privacy")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "Nothing was changed" in response.get_data(as_text=True)

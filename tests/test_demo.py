@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import re
 import stat
 import subprocess
@@ -9,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from reporting import ROOT, crypto, migrate
 from reporting.db import database
@@ -102,3 +105,27 @@ def test_make_run_prepares_the_demo_then_serves_with_the_shipped_config(tmp_path
     )
     assert "gunicorn --config gunicorn.conf.py --bind 127.0.0.1:5057 wsgi:app" in dry.stdout
     assert "--workers" not in dry.stdout and "init" not in dry.stdout
+
+
+def test_an_older_demos_unkeyed_audit_log_is_keyed_on_upgrade(demo_app) -> None:
+    _demo(demo_app)
+    engine = database(demo_app).engine
+    migrate.downgrade(engine, "0007")  # before the keyed log
+    when = dt.datetime(2026, 11, 30, 9, 0, 0)
+    # What the code before 0008 wrote: an unkeyed SHA-256 chain.
+    old = json.dumps(
+        ["0" * 64, when.isoformat(), None, "report-read", "report:0", "{}"], separators=(",", ":")
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (occurred_at, actor_id, action, subject, details,"
+                " previous_hash, entry_hash) VALUES (:at, NULL, 'report-read', 'report:0',"
+                " '{}', :previous, :hash)"
+            ),
+            {"at": when, "previous": "0" * 64, "hash": hashlib.sha256(old.encode()).hexdigest()},
+        )
+    output = _demo(demo_app)
+    assert "Keyed the demo's audit log" in output
+    verified = demo_app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
