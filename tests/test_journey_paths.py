@@ -32,8 +32,9 @@ from werkzeug.test import TestResponse
 from reporting import drafts
 from reporting.db import database
 from reporting.models import Draft, Report
-from tests.conftest import HttpsClient
-from tests.helpers import Form, Page, read_page
+
+from .conftest import HttpsClient
+from .helpers import Form, Page, read_page
 
 START = "/"
 CHECK = "/report/check"
@@ -397,9 +398,14 @@ class JourneyPaths(RuleBasedStateMachine):
     @precondition(lambda self: self._question_form(self.result) is not None)
     @rule(data=st.data())
     def answer_to_the_end(self, data: st.DataObject) -> None:
-        """A person who answers every question in one go, up to the check page."""
-        for _page in range(60):
+        """A person who answers page after page: up to the check page, or stops on the way."""
+        for _page in range(data.draw(st.integers(1, 60), label="pages")):
             form = self._question_form(self.result)
+            if form is None and self.result is not None and self.result.path != CHECK:
+                # A page that stops the journey (say, "call 999"): they go back and rethink.
+                self.history.pop()
+                self.go(self.history[-1], replace=True)
+                form = self._question_form(self.result)
             if form is None:
                 break
             self._submit(form, self._valid(form, data))
@@ -415,57 +421,49 @@ class JourneyPaths(RuleBasedStateMachine):
         body, must_reject = kinds[kind](form, body, data)
         self._submit(form, body, must_reject, kind)
 
-    # -- Moving about. --
+    # -- Moving about: each way a person gets to another page, where the page offers it. --
 
-    @precondition(lambda self: self.result is not None and self.result.page is not None
-                  and bool(self.result.page.back_links))  # fmt: skip
-    @rule()
-    def follow_back_link(self) -> None:
-        assert self.result is not None and self.result.page is not None
-        self.go(Visit("GET", self.result.page.back_links[0].partition("#")[0]))
+    def _ways_to_move(self) -> list[str]:
+        page = self.result.page if self.result is not None else None
+        ways = ["check page"]
+        if len(self.history) >= 2:
+            ways.append("browser back")
+        if self.result is not None and not self.result.left:
+            ways.append("refresh")
+        if self.saved:
+            ways.append("revisit")
+        if page is not None:
+            ways += ["back link"] if page.back_links else []
+            ways += ["change link"] if page.change_links else []
+            ways += ["a link"] if page.local_links() else []
+        return ways
 
-    @precondition(lambda self: len(self.history) >= 2)
-    @rule()
-    def browser_back(self) -> None:
-        """The browser's Back button: re-request the previous entry (a POST is resubmitted)."""
-        self.history.pop()
-        self.go(self.history[-1], replace=True)
-
-    @precondition(lambda self: self.result is not None and not self.result.left)
-    @rule()
-    def refresh(self) -> None:
-        self.go(self.history[-1], replace=True)
-
-    @precondition(lambda self: bool(self.saved))
     @rule(data=st.data())
-    def revisit_answered_page(self, data: st.DataObject) -> None:
-        self.go(Visit("GET", data.draw(st.sampled_from(sorted(self.saved)))))
+    def move(self, data: st.DataObject) -> None:
+        way = data.draw(st.sampled_from(self._ways_to_move()), label="way")
+        page = self.result.page if self.result is not None else None
+        if way == "browser back":  # re-request the previous entry; a POST is resubmitted
+            self.history.pop()
+            self.go(self.history[-1], replace=True)
+        elif way == "refresh":  # the same request again, same method and body
+            self.go(self.history[-1], replace=True)
+        elif way == "check page":
+            self.go(Visit("GET", CHECK))
+        elif way == "revisit":
+            self.go(Visit("GET", data.draw(st.sampled_from(sorted(self.saved)))))
+        else:
+            assert page is not None
+            hrefs = {
+                "back link": page.back_links,
+                "change link": page.change_links,
+                "a link": page.local_links(),
+            }[way]
+            self.go(Visit("GET", data.draw(st.sampled_from(hrefs)).partition("#")[0]))
 
-    @precondition(lambda self: self.result is not None and self.result.page is not None
-                  and bool(self.result.page.change_links))  # fmt: skip
-    @rule(data=st.data())
-    def follow_change_link(self, data: st.DataObject) -> None:
-        assert self.result is not None and self.result.page is not None
-        href = data.draw(st.sampled_from(self.result.page.change_links))
-        self.go(Visit("GET", href.partition("#")[0]))
-
-    @precondition(lambda self: self.result is not None and self.result.page is not None
-                  and bool(self.result.page.local_links()))  # fmt: skip
-    @rule(data=st.data())
-    def follow_a_link(self, data: st.DataObject) -> None:
-        assert self.result is not None and self.result.page is not None
-        self.go(Visit("GET", data.draw(st.sampled_from(self.result.page.local_links()))))
-
-    @rule()
-    def go_to_check_page(self) -> None:
-        self.go(Visit("GET", CHECK))
-
-    @rule()
-    def exit_this_page(self) -> None:
-        self.go(Visit("GET", "/exit"))
-
+    @precondition(lambda self: self._question_form(self.result) is None)
     @rule()
     def start_again(self) -> None:
+        """From any page that is not a question: the start page, and "Start now"."""
         self.go(Visit("GET", START))
         assert self.result is not None and self.result.page is not None
         form = self.result.page.post_form
@@ -480,7 +478,7 @@ class JourneyPaths(RuleBasedStateMachine):
             result is not None
             and result.path == CHECK
             and result.page is not None
-            and (result.page.post_form is not None)
+            and result.page.post_form is not None
         )
 
     @precondition(_on_check_page)
@@ -496,12 +494,23 @@ class JourneyPaths(RuleBasedStateMachine):
             self.client.set_cookie(self.cookie_name, cookie)
             self.go(Visit("POST", form.action, tuple(form.hidden)), replace=True)
 
-    # -- The draft's cookie and its row. --
+    # -- Leaving, and what happens to the draft's cookie and row. --
 
-    @precondition(lambda self: self._cookie() is not None)
-    @rule(how=st.sampled_from(["lose", "flip", "truncate", "another"]), data=st.data())
-    def spoil_cookie(self, how: str, data: st.DataObject) -> None:
-        value = self._cookie() or ""
+    @rule(
+        how=st.sampled_from(["exit", "expire", "lose", "flip", "truncate", "another"]),
+        data=st.data(),
+    )
+    def leave_or_spoil(self, how: str, data: st.DataObject) -> None:
+        """Exit this page, an hour away, or a cookie lost or tampered with."""
+        value = self._cookie()
+        if how == "exit":
+            self.go(Visit("GET", "/exit"))
+            return
+        if how == "expire":
+            self._expire()
+            return
+        if value is None:
+            return
         if how == "lose":
             self.client.delete_cookie(self.cookie_name)
         elif how == "flip":
@@ -529,10 +538,10 @@ class JourneyPaths(RuleBasedStateMachine):
         assert cookie is not None
         return cookie.value
 
-    @precondition(lambda self: self.draft_id is not None and self.genuine)
-    @rule()
-    def let_draft_expire(self) -> None:
+    def _expire(self) -> None:
         """An hour without activity, without sleeping: the row's expiry moves into the past."""
+        if self.draft_id is None or not self.genuine:
+            return
         past = drafts.utcnow() - dt.timedelta(minutes=1)
         with database(self.app).engine.begin() as connection:
             connection.execute(
