@@ -65,10 +65,11 @@ def one_run(run_seed: int, args: argparse.Namespace) -> tuple[int, str | None]:
         )
         try:
             run_state_machine_as_test(seed(run_seed)(factory), settings=run_settings)
-        except AssertionError as error:
+        except Exception as error:  # an invariant, or the machine itself
             notes = "\n".join(getattr(error, "__notes__", []))
             steps = "\n".join(line for line in notes.splitlines() if "tally_steps" not in line)
-            return factory.stats.get("steps", 0), f"{error}\n{steps}"
+            message = str(error) if isinstance(error, AssertionError) else repr(error)
+            return factory.stats.get("steps", 0), f"{message}\n{steps}"
         finally:
             database(factory.app).engine.dispose()
         return factory.stats.get("steps", 0), None

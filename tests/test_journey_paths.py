@@ -227,7 +227,7 @@ class JourneyPaths(RuleBasedStateMachine):
 
     def _cookie(self) -> str | None:
         cookie = self.client.get_cookie(self.cookie_name)
-        return cookie.value if cookie else None
+        return cookie.value if cookie and cookie.value else None  # "" is no cookie
 
     def _request(self, visit: Visit) -> TestResponse:
         data = MultiDict(list(visit.data)) if visit.data is not None else None
