@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 DEMO_EMAIL ?= admin@example.org
 
-.PHONY: run test chromium clean-venv assets
+.PHONY: run test chromium clean-venv assets fuzz
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ chromium:
 test: $(VENV)/.installed-test chromium
 	$(VENV)/bin/ruff check reporting tests migrations benchmarks wsgi.py gunicorn.conf.py
 	$(PY) -m pytest
+
+# A long run of the journey-paths state machine (benchmarks/README.md); FUZZ_ARGS passes options,
+# e.g. `make fuzz FUZZ_ARGS="--runs 20 --seed 7"`. Fails if it finds a failure.
+fuzz: $(VENV)/.installed-test
+	$(PY) benchmarks/fuzz_journey.py $(FUZZ_ARGS)
 
 # Rebuild static/ from GOV.UK Frontend (needs Node; running and testing do not).
 assets:
