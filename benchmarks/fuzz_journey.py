@@ -39,7 +39,13 @@ from tests.test_journey_paths import Factory  # noqa: E402
 
 def build_app(directory: Path) -> Factory:
     config = base_config(directory)
-    config.update(RATELIMIT_POST="1000000 per minute", RATELIMIT_SUBMIT="1000000 per minute")
+    unlimited = "1000000 per minute"
+    config.update(
+        RATELIMIT_POST=unlimited,
+        RATELIMIT_POST_NETWORK=unlimited,
+        RATELIMIT_SUBMIT=unlimited,
+        RATELIMIT_SUBMIT_NETWORK=unlimited,
+    )
     app = create_app(config)
     migrate.upgrade(database(app).engine)
     with database(app).session() as db:

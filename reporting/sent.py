@@ -63,6 +63,9 @@ class SentReceipt:
     receipt: str
     # What the person said would help ("What support would help?"): shown first on the page.
     support: tuple[str, ...] = ()
+    # What the person last typed as the receipt's last 4 digits, when it was not them: shown
+    # again with the error (nothing typed is lost), kept only as long as the receipt.
+    typed: str = ""
 
     @property
     def receipt_groups(self) -> list[str]:
@@ -86,7 +89,12 @@ def _context(draft_id: str) -> bytes:
 
 def seal_receipt(cookie: DraftCookie, sent: SentReceipt) -> bytes:
     plaintext = json.dumps(
-        {"reference": sent.reference, "receipt": sent.receipt, "support": list(sent.support)}
+        {
+            "reference": sent.reference,
+            "receipt": sent.receipt,
+            "support": list(sent.support),
+            "typed": sent.typed,
+        }
     ).encode()
     return crypto.encrypt(_key(cookie), plaintext, context=_context(cookie.draft_id))
 
@@ -134,7 +142,8 @@ def read_sent(
         return SentState.ENDED, None
     values = json.loads(plaintext)
     support = tuple(str(code) for code in values.get("support", ()))
-    return SentState.SHOWING, SentReceipt(values["reference"], values["receipt"], support)
+    typed = str(values.get("typed", ""))
+    return SentState.SHOWING, SentReceipt(values["reference"], values["receipt"], support, typed)
 
 
 class LastFour(Enum):

@@ -260,6 +260,11 @@ def test_wrong_last_four_digits_are_explained_and_the_receipt_stays(app, reporte
         assert message in again and "There is a problem" in again, typed
         assert shown(again)[1] == receipt, typed
         assert again.startswith("<!DOCTYPE html>") and "<title>Error: " in again
+        # What was typed is shown again, also after a refresh.
+        for _ in range(2):
+            field = re.search(r'<input[^>]*id="last-four"[^>]*>', page.get_data(as_text=True))
+            assert field and f'value="{typed}"' in field.group(0), typed
+            page = reporter.client.get(response.location)
     assert draft_row(app) is not None
 
 

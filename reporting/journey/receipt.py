@@ -8,6 +8,8 @@ page says the report was sent and the receipt cannot be shown again.
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -56,6 +58,10 @@ def sent_page() -> BaseResponse:
         )
         if cookie is not None and cookie.sent:
             _set_sent_marker(response)  # the key opens nothing any more
+            # Its row has expired: it goes now, not at the next purge.
+            db = get_session()
+            drafts.purge_expired(db)
+            db.commit()
         return response
     error = ERRORS.get(request.args.get("error", ""))
     html = render_template(
@@ -68,6 +74,7 @@ def sent_page() -> BaseResponse:
         services=services_for(_config(), receipt.support),
         error=error,
         errors=[{"text": error, "href": "#last-four"}] if error else None,
+        typed=receipt.typed if error else "",
     )
     return make_response(html, 400 if error else 200)
 
@@ -83,9 +90,15 @@ def confirm_receipt() -> BaseResponse:
         return redirect(url_for("journey.sent"), 303)
     if request.form.get("action") == "skip":
         return _end(cookie, url_for("journey.sent"))
-    result = sent.check_last_four(receipt, request.form.get("last_four", ""))
+    typed = request.form.get("last_four", "")
+    result = sent.check_last_four(receipt, typed)
     if result is sent.LastFour.RIGHT:
         return _end(cookie, url_for("journey.receipt_kept"))
+    # Shown again by the GET with the error; kept (encrypted) with the receipt it is checked
+    # against, and gone with it.
+    assert cookie is not None  # read_sent found the receipt with it
+    sent.rewrite_receipt(db.connection(), cookie, dataclasses.replace(receipt, typed=typed.strip()))
+    db.commit()
     return redirect(url_for("journey.sent", error=result.value), 303)
 
 

@@ -104,6 +104,12 @@ def _no_draft(_error: Exception) -> BaseResponse:
 
 @bp.errorhandler(drafts.DraftExpired)
 def _draft_expired(_error: Exception) -> BaseResponse:
+    # The page says the answers are deleted: make it so now, not at the next purge. Only
+    # expired rows go (a cookie whose key opens nothing does not delete a live draft).
+    db = get_session()
+    db.rollback()
+    drafts.purge_expired(db)
+    db.commit()
     response = make_response(
         render_template(
             "journey/expired.html",
@@ -243,7 +249,8 @@ def render_question(
 def _typed(formdata: Any) -> list[list[str]]:
     """What the person typed on a page, as stored with the draft until it is answered."""
     return [
-        [name, value[: forms.ACCOUNT_MAX * 2]]
+        # Whole values: the request size cap (MAX_CONTENT_LENGTH) bounds them.
+        [name, value]
         for name, value in formdata.items(multi=True)
         if name not in ("csrf_token", "website")
     ][:200]
