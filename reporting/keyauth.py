@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import crypto
-from .models import TeamKey
+from .models import Grant, ReportKey, Team, TeamKey
 
 log = logging.getLogger(__name__)
 
@@ -147,3 +149,70 @@ def check(db: Session, rows: Iterable[KeyRow]) -> None:
             "README, How the keys work"
         )
         raise UntrustedTeamKey(problems)
+
+
+# --- Authenticating existing rows (`flask keys authenticate`) -----------------------------------
+
+
+@dataclass(frozen=True)
+class KeyReview:
+    """A team key row as ``flask keys authenticate`` shows it."""
+
+    team_key: TeamKey
+    team_slug: str
+    reports: int  # reports whose data key is sealed to it
+    holders: int  # grants of its private key
+    problem: str | None  # None: it is authenticated
+    under_previous_secret: bool  # its MAC verifies under the previous SECRET_KEY
+
+    @property
+    def refused(self) -> bool:
+        """Its key id is not its public key's: never authenticated, whoever asks."""
+        return key_id_problem(self.team_key) is not None
+
+
+def review(db: Session, previous_mac_key: bytes | None = None) -> list[KeyReview]:
+    """Every team key row, oldest first, with what the operator needs to judge it."""
+    mac_key = session_mac_key(db)
+    reports: dict[int, int] = {
+        row[0]: row[1]
+        for row in db.execute(
+            select(ReportKey.team_key_id, func.count()).group_by(ReportKey.team_key_id)
+        )
+    }
+    holders: dict[int, int] = {
+        row[0]: row[1]
+        for row in db.execute(select(Grant.team_key_id, func.count()).group_by(Grant.team_key_id))
+    }
+    reviewed = []
+    for team_key, slug in db.execute(
+        select(TeamKey, Team.slug).join(Team, TeamKey.team_id == Team.id).order_by(TeamKey.id)
+    ):
+        why = problem(mac_key, team_key)
+        previous = (
+            why is not None
+            and previous_mac_key is not None
+            and problem(previous_mac_key, team_key) is None
+        )
+        reviewed.append(
+            KeyReview(
+                team_key,
+                slug,
+                reports.get(team_key.id, 0),
+                holders.get(team_key.id, 0),
+                why,
+                previous,
+            )
+        )
+    return reviewed
+
+
+def authenticate_rows(db: Session, team_keys: Iterable[TeamKey]) -> list[str]:
+    """MAC the rows (their key ids must match their public keys); the caller commits."""
+    done = []
+    for team_key in team_keys:
+        if key_id_problem(team_key) is not None:
+            raise ValueError(f"team key {team_key.key_id!r}: {key_id_problem(team_key)}")
+        authenticate(db, team_key)
+        done.append(team_key.key_id)
+    return done
