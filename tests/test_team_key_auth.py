@@ -176,7 +176,7 @@ def test_keys_made_by_init_and_rotate_are_authenticated(app: Flask) -> None:
     instance = initialise(app)
     assert rotate(instance.app, "--email", ADMIN).exit_code == 0
     with database(app).session() as db:
-        rows = list(db.scalars(select(TeamKey)))
+        rows = list(db.scalars(select(TeamKey).order_by(TeamKey.id)))
         mac_key = keyauth.session_mac_key(db)
         assert [r.active for r in rows] == [False, True]
         assert [keyauth.problem(mac_key, r) for r in rows] == [None, None]
