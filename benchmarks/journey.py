@@ -68,7 +68,7 @@ sys.path.insert(0, str(BENCH_DIR))
 import bare_app  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from reporting import crypto, drafts, keys, migrate  # noqa: E402
+from reporting import crypto, drafts, keyauth, keys, migrate  # noqa: E402
 from reporting.db import make_engine  # noqa: E402
 from reporting.journey.questions import PAGES  # noqa: E402
 
@@ -607,7 +607,8 @@ def prepare_instance(tmp: Path) -> Instance:
     engine = make_engine(instance.database_url)
     try:
         migrate.upgrade(engine)
-        with Session(engine) as db:
+        # The session carries the key that authenticates team key rows (from the secret key).
+        with Session(engine, info=keyauth.session_info(instance.secret_key)) as db:
             keys.create_team(db, slug="review", name="Review team", today=dt.date.today())
             db.commit()
     finally:

@@ -19,6 +19,7 @@ so a ciphertext copied to another row or purpose fails to open.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import re
 import secrets
@@ -59,11 +60,13 @@ __all__ = [
     "hkdf_split",
     "key_id_for",
     "keypair_from_seed",
+    "mac_fields",
     "new_data_key",
     "normalise_receipt",
     "open_sealed",
     "recovery_keypair",
     "seal",
+    "verify_mac_fields",
     "verify_password",
 ]
 
@@ -189,6 +192,27 @@ def hkdf_split(secret: bytes, *labels: bytes, length: int = 32) -> tuple[bytes, 
     )
 
 
+def _encode_fields(fields: tuple[bytes, ...]) -> bytes:
+    # Each field length-prefixed: ("ab", "c") and ("a", "bc") must not authenticate alike.
+    if not fields or any(not isinstance(f, bytes) for f in fields):
+        raise CryptoError("fields must be one or more byte strings.")
+    return b"".join(len(f).to_bytes(4, "big") + f for f in fields)
+
+
+def mac_fields(key: bytes, *fields: bytes) -> bytes:
+    """HMAC-SHA256 under ``key`` (32+ bytes) of ``fields``, each length-prefixed."""
+    if not isinstance(key, bytes) or len(key) < 32:
+        raise CryptoError("a MAC key is at least 32 bytes.")
+    return hmac.new(key, _encode_fields(fields), hashlib.sha256).digest()
+
+
+def verify_mac_fields(key: bytes, tag: bytes | None, *fields: bytes) -> bool:
+    """Whether ``tag`` is ``mac_fields(key, *fields)``, compared in constant time."""
+    if not isinstance(tag, bytes):
+        return False
+    return hmac.compare_digest(tag, mac_fields(key, *fields))
+
+
 # --- Hybrid key pairs ----------------------------------------------------------------------------
 
 _MLKEM_SEED_BYTES = 64
@@ -216,9 +240,7 @@ def key_id_for(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
-def _keypair(
-    mlkem_key: mlkem.MLKEM768PrivateKey, x25519_key: x25519.X25519PrivateKey
-) -> KeyPair:
+def _keypair(mlkem_key: mlkem.MLKEM768PrivateKey, x25519_key: x25519.X25519PrivateKey) -> KeyPair:
     public_key = (
         mlkem_key.public_key().public_bytes_raw() + x25519_key.public_key().public_bytes_raw()
     )

@@ -12,7 +12,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import audit
+from . import audit, keyauth
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,23 @@ def handle_csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
     return render_template("errors/csrf.html", title="Your page timed out"), 400
 
 
+def handle_untrusted_team_key(_error: Exception):  # type: ignore[no-untyped-def]
+    """503: a team key failed its check (keyauth.py logged which); nothing was sealed to it."""
+    if request.path.startswith("/staff"):
+        return _render(
+            503,
+            "A team key failed its integrity check, so reports cannot be sent and team keys "
+            "cannot be used. The server's log names the key; see How the keys work in the "
+            "README.",
+        )
+    return _render(
+        503,
+        "Reports cannot be sent just now because the service needs an administrator to check "
+        "its security keys. Nothing was sent, and your answers are kept: please try again "
+        "later.",
+    )
+
+
 def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
     # The route's pattern and the stack only: an exception's message can quote what someone
     # typed, a path can carry a token (an invitation's), and the query string or the client's
@@ -87,4 +104,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(RateLimitExceeded, handle_rate_limit)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InternalServerError, handle_http_error)
+    app.register_error_handler(keyauth.UntrustedTeamKey, handle_untrusted_team_key)
+    app.register_error_handler(keyauth.KeyAuthenticationUnavailable, handle_untrusted_team_key)
     app.register_error_handler(Exception, handle_unexpected)

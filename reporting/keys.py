@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from . import crypto
+from . import crypto, keyauth
 from .models import Grant, RecoveryKey, RecoverySeal, Team, TeamKey, User
 
 
@@ -52,6 +52,7 @@ def create_team(db: Session, *, slug: str, name: str, today: dt.date) -> NewTeam
     )
     db.add_all([team, team_key, recovery])
     db.flush()
+    keyauth.authenticate(db, team_key)
     db.add(
         RecoverySeal(
             team_key_id=team_key.id,
@@ -90,15 +91,28 @@ def _active_locked(*columns: Any) -> Select[Any]:
     return select(*columns).where(TeamKey.active.is_(True)).with_for_update(read=True)
 
 
-# For sealing on the hot path (reports.send_report): plain rows, no ORM objects.
-ACTIVE_KEYS_FOR_SEALING = _active_locked(TeamKey.id, TeamKey.key_id, TeamKey.public_key)
+# For sealing on the hot path (reports.send_report): plain rows, no ORM objects, with every
+# column the row's MAC covers (keyauth.py).
+ACTIVE_KEYS_FOR_SEALING = _active_locked(
+    TeamKey.id,
+    TeamKey.team_id,
+    TeamKey.key_id,
+    TeamKey.public_key,
+    TeamKey.active,
+    TeamKey.created_on,
+    TeamKey.mac,
+)
 
 
 def active_team_keys(db: Session) -> list[TeamKey]:
-    """Every active team key, read with the shared lock of ``_active_locked``."""
+    """Every active team key, read with the shared lock of ``_active_locked``.
+
+    Raises keyauth.UntrustedTeamKey if any of them fails its check.
+    """
     keys = list(db.scalars(_active_locked(TeamKey)))
     if not keys:
         raise NoTeamKey
+    keyauth.check(db, keys)
     return keys
 
 

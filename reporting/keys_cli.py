@@ -1,4 +1,4 @@
-"""Commands: ``flask --app reporting keys rotate`` and ``keys recover``.
+"""Commands: ``flask --app reporting keys rotate``, ``keys recover`` and ``keys authenticate``.
 
 Secrets (a password, the recovery code) are read from a hidden prompt or an environment
 variable, never from the command line, where they would end up in shell history and ``ps``.
@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import crypto, keys, rotation
+from . import audit, crypto, keyauth, keys, rotation
 from .accounts import normalise_email
 from .auth.signin import open_grants, unlock_private_key
 from .db import database
@@ -23,11 +23,13 @@ from .models import TeamKey, User
 
 PASSWORD_ENV = "REPORTING_ROTATE_PASSWORD"  # noqa: S105 - a variable name, not a password
 RECOVERY_CODE_ENV = "REPORTING_RECOVERY_CODE"
+PREVIOUS_SECRET_ENV = "REPORTING_PREVIOUS_SECRET_KEY"  # noqa: S105 - a variable name
+UNTRUSTED = (keyauth.UntrustedTeamKey, keyauth.KeyAuthenticationUnavailable)
 
 
 @click.group("keys")
 def keys_group() -> None:
-    """Rotate team keys, and regain access with the recovery code."""
+    """Rotate team keys, regain access with the recovery code, authenticate key rows."""
 
 
 def _secret(env_name: str, prompt: str) -> str:
@@ -140,7 +142,7 @@ def rotate_command(
                 on_start=started,
                 on_progress=progress,
             )
-        except (rotation.RotationError, keys.NoTeamKey) as error:
+        except (rotation.RotationError, keys.NoTeamKey, *UNTRUSTED) as error:
             db.rollback()
             raise click.ClickException(
                 f"{error}. Every report still opens; nothing committed is lost."
@@ -169,7 +171,7 @@ def recover_command(email: str) -> None:
         except crypto.CryptoError as error:
             db.rollback()
             raise click.ClickException(f"Recovery code refused: {error}") from None
-        except (keys.RecoveryRefused, keys.NoTeamKey) as error:
+        except (keys.RecoveryRefused, keys.NoTeamKey, *UNTRUSTED) as error:
             db.rollback()
             raise click.ClickException(f"Recovery refused: {error}") from None
         db.commit()
@@ -180,4 +182,89 @@ def recover_command(email: str) -> None:
     if recovered.not_opened:
         click.echo(
             f"This recovery code does not open: {', '.join(recovered.not_opened)}.", err=True
+        )
+
+
+def _describe(item: keyauth.KeyReview) -> str:
+    key = item.team_key
+    status = "active" if key.active else "retired"
+    return (
+        f"  {key.key_id}  team {item.team_slug}, {status}, created {key.created_on}, "
+        f"{item.reports} report(s) sealed to it, {item.holders} holder(s): {item.problem}"
+    )
+
+
+@keys_group.command("authenticate")
+@click.option(
+    "--key-id",
+    "key_ids",
+    multiple=True,
+    help="Authenticate exactly this key (repeat for several), without asking: for automation, "
+    "once you have checked the key ids.",
+)
+@click.option(
+    "--previous-secret-key",
+    "use_previous",
+    is_flag=True,
+    help=f"After changing SECRET_KEY: keys authenticated under the previous one (asked for, or "
+    f"read from {PREVIOUS_SECRET_ENV}) are authenticated again under the new one.",
+)
+@with_appcontext
+def authenticate_command(key_ids: tuple[str, ...], use_previous: bool) -> None:
+    """Authenticate team key rows that have no valid authentication code.
+
+    Run once after upgrading to a version with authenticated team keys (until then no report
+    can be sent), and after changing SECRET_KEY (with --previous-secret-key). It lists every
+    key it would authenticate and asks first: anyone who could write to the database may have
+    added a key row, and authenticating it would seal every later report to it. A key whose
+    key id is not its public key's is never authenticated. Running it again changes nothing.
+    """
+    previous = None
+    if use_previous:
+        previous = keyauth.mac_key_for(_secret(PREVIOUS_SECRET_ENV, "Previous SECRET_KEY"))
+    with database().session() as db:
+        reviewed = keyauth.review(db, previous)
+        refused = [item for item in reviewed if item.problem and item.refused]
+        carried = [item for item in reviewed if item.under_previous_secret and not item.refused]
+        waiting = [
+            item
+            for item in reviewed
+            if item.problem and not item.refused and not item.under_previous_secret
+        ]
+        for item in refused:
+            click.echo(f"NOT authenticated, ever:\n{_describe(item)}", err=True)
+        unknown = sorted(set(key_ids) - {item.team_key.key_id for item in waiting})
+        if unknown:
+            raise click.ClickException(
+                f"Not a key waiting to be authenticated: {', '.join(unknown)}. Nothing changed."
+            )
+        chosen = [item for item in waiting if not key_ids or item.team_key.key_id in key_ids]
+        if chosen and not key_ids:
+            click.echo("These team keys have no valid authentication code:")
+            click.echo("\n".join(_describe(item) for item in chosen))
+            click.echo(
+                "Authenticate only keys you recognise: the key ids `init` and `keys rotate` "
+                "printed, or the key-rotation entries of the audit log. A key you do not "
+                "recognise may have been added by someone who can write to the database: "
+                "answer no, and investigate before anything else."
+            )
+            click.confirm(f"Authenticate these {len(chosen)} key(s)?", default=False, abort=True)
+        done = keyauth.authenticate_rows(db, [item.team_key for item in carried + chosen])
+        if done:
+            audit.record(db, "team-keys-authenticated", subject=None, keys=done)
+        db.commit()
+    if carried:
+        ids = ", ".join(item.team_key.key_id for item in carried)
+        click.echo(f"Authenticated again under the new SECRET_KEY: {ids}.")
+    if chosen:
+        click.echo(f"Authenticated: {', '.join(item.team_key.key_id for item in chosen)}.")
+    left = [item.team_key.key_id for item in waiting if item not in chosen]
+    if left:
+        click.echo(f"Left unauthenticated: {', '.join(left)}.")
+    if not done and not refused and not left:
+        click.echo("Every team key is authenticated; nothing to do.")
+    if refused:
+        raise click.ClickException(
+            "Some key rows are not genuine (listed above); reports cannot be sent while one of "
+            "them is active. Find out how they got there before deleting them."
         )

@@ -46,6 +46,9 @@ class TeamKey(Base):
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_on: Mapped[dt.date] = mapped_column(Date)
+    # HMAC-SHA256 of the row under a key derived from SECRET_KEY (keyauth.py): a row someone
+    # wrote straight into the database has none that verifies, so nothing is sealed to it.
+    mac: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     team: Mapped[Team] = relationship(back_populates="keys")
 
 

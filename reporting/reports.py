@@ -10,11 +10,11 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Insert, insert, select
+from sqlalchemy import Connection, Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import crypto, sent
+from . import crypto, keyauth, sent
 from .drafts import DraftCookie, answers_context, take_draft, utcnow
 from .keys import ACTIVE_KEYS_FOR_SEALING, NoTeamKey
 from .models import Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
@@ -88,9 +88,6 @@ def send_report(
     if draft.answers is None:
         raise ReportIncomplete
     connection = db.connection()  # Core on the session's transaction: no ORM overhead
-    team_keys = connection.execute(ACTIVE_KEYS_FOR_SEALING).all()
-    if not team_keys:
-        raise NoTeamKey
     receipt = crypto.generate_receipt()
     receipt_secrets = crypto.derive_receipt_secrets(receipt, pepper, receipt_kdf)
     reporter = crypto.generate_keypair()
@@ -129,9 +126,8 @@ def send_report(
             key_id=reporter.key_id,
         ),
     }
-    # Every row is built, and the data key sealed, before the first write: on SQLite the
-    # write lock is held from the first insert to the commit, and another worker's send
-    # waits for it.
+    # Every row but the sealed data keys is built before the first write: on SQLite the write
+    # lock is held from the first write to the commit, and another worker's send waits for it.
     strand_rows = [
         # With the report's status and district, copied for the strand-filtered list.
         {"report_id": report_id, "strand": s, "status": row["status"], "district": row["district"]}
@@ -141,18 +137,6 @@ def send_report(
         {"report_id": report_id, "incident_type": t}
         for t in sorted(set(answer("what-happened", "incident_types") or []))
     ]
-    key_rows = [
-        {
-            "report_id": report_id,
-            "team_key_id": team_key.id,
-            "sealed_data_key": crypto.seal(
-                team_key.public_key,
-                data_key,
-                context=data_key_context(report_id, team_key.key_id),
-            ),
-        }
-        for team_key in team_keys
-    ]
     # The first write: only the send that marks the draft sent may insert (a double click's
     # second send finds it sent and writes nothing).
     row["reference"] = new_reference()
@@ -160,6 +144,7 @@ def send_report(
     shown = sent.SentReceipt(row["reference"], receipt, support)
     if not sent.mark_sent(connection, cookie, shown, now):
         raise AlreadySent
+    key_rows = _seal_to_active_keys(db, connection, report_id, data_key)
     # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
     # again when the reference is taken rather than look first on every report. ON CONFLICT
     # (reference) DO NOTHING inserts nothing on a clash, without a savepoint round trip (which
@@ -180,6 +165,37 @@ def send_report(
         connection.execute(insert(ReportIncidentType), type_rows)
     connection.execute(insert(ReportKey), key_rows)
     return shown
+
+
+def _seal_to_active_keys(
+    db: Session, connection: Connection, report_id: str, data_key: bytes
+) -> list[dict[str, Any]]:
+    """The report's data key sealed to every active team key, once each key is checked.
+
+    Read after the send's first write, so the keys are those of the moment it commits: on
+    SQLite that write holds the database's write lock until the commit, so a rotation cannot
+    retire a key in between (the last step of a rotation is a write); on PostgreSQL the rows
+    are read with a shared lock that the rotation's last step waits for. A send therefore
+    never ends up sealed only to a key a rotation has just destroyed. One key failing its
+    check (keyauth.py) stops the send: while the key table is in doubt no report is sealed,
+    not even to the keys that pass, and the reporter's answers are kept (the caller rolls back).
+    """
+    team_keys = connection.execute(ACTIVE_KEYS_FOR_SEALING).all()
+    if not team_keys:
+        raise NoTeamKey
+    keyauth.check(db, team_keys)
+    return [
+        {
+            "report_id": report_id,
+            "team_key_id": team_key.id,
+            "sealed_data_key": crypto.seal(
+                team_key.public_key,
+                data_key,
+                context=data_key_context(report_id, team_key.key_id),
+            ),
+        }
+        for team_key in team_keys
+    ]
 
 
 class ReportSealed(crypto.DecryptionError):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
-from . import audit, crypto, keys
+from . import audit, crypto, keyauth, keys
 from .models import Grant, RecoveryKey, RecoverySeal, ReportKey, StaffSession, Team, TeamKey, User
 from .reports import data_key_context
 
@@ -91,13 +91,16 @@ def _lock_team(db: Session, team_id: int) -> None:
 
 
 def _active_keys(db: Session, team_id: int) -> list[TeamKey]:
-    return list(
+    """The team's active keys, each checked (keyauth.UntrustedTeamKey if one fails)."""
+    active = list(
         db.scalars(
             select(TeamKey)
             .where(TeamKey.team_id == team_id, TeamKey.active.is_(True))
             .order_by(TeamKey.id)
         )
     )
+    keyauth.check(db, active)
+    return active
 
 
 def rotation_in_progress(db: Session, team: Team) -> tuple[TeamKey, TeamKey] | None:
@@ -190,6 +193,7 @@ def start_rotation(
     )
     db.add(new)
     db.flush()
+    keyauth.authenticate(db, new)
     shared = _share_new_key(db, old=old, new=new, new_private_key=pair.private_key, today=today)
     audit.record(
         db,
@@ -281,9 +285,16 @@ def finish_rotation(
     Returns how many reports this step re-sealed itself (sent while the batches ran), and how
     many reports the old key opened.
     """
-    # PostgreSQL: a report being sent holds a key-share lock on the old key's row (the foreign
-    # key of its report_keys row); this waits for it, so the count below sees that report.
+    # PostgreSQL: a report being sent holds a shared lock on the old key's row (it read the
+    # active keys FOR SHARE); this waits for it, so the count below sees that report.
     db.execute(select(TeamKey.id).where(TeamKey.id == old.id).with_for_update())
+    # Retired first, in this step's first write: on SQLite that takes the write lock, so from
+    # here to the commit no send can seal to the old key or commit a report the checks below
+    # would miss (a send reads the active keys under the same lock). Undone with the rest of
+    # the transaction if a check fails.
+    old.active = False
+    keyauth.authenticate(db, old)
+    db.flush()
     late = reseal_batch(
         db,
         old=old,
@@ -303,7 +314,6 @@ def finish_rotation(
     db.execute(delete(ReportKey).where(ReportKey.team_key_id == old.id))
     db.execute(delete(Grant).where(Grant.team_key_id == old.id))
     db.execute(delete(RecoverySeal).where(RecoverySeal.team_key_id == old.id))
-    old.active = False
     audit.record(
         db,
         "key-rotated",

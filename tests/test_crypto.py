@@ -564,3 +564,38 @@ def test_recovery_code_with_a_typo_is_refused() -> None:
 def test_malformed_recovery_code_is_refused(code: str) -> None:
     with pytest.raises(crypto.InvalidRecoveryCode):
         crypto.recovery_keypair(code)
+
+
+# --- MACs over fields (team key rows) ------------------------------------------------------------
+
+
+def test_mac_fields_matches_hmac_sha256_of_length_prefixed_fields() -> None:
+    import hmac
+
+    key = b"k" * 32
+    expected = hmac.new(key, b"\x00\x00\x00\x02ab\x00\x00\x00\x01c", hashlib.sha256).digest()
+    assert crypto.mac_fields(key, b"ab", b"c") == expected
+    assert crypto.verify_mac_fields(key, expected, b"ab", b"c")
+
+
+def test_mac_fields_tells_apart_fields_split_differently_and_other_keys() -> None:
+    key = b"k" * 32
+    tag = crypto.mac_fields(key, b"ab", b"c")
+    assert not crypto.verify_mac_fields(key, tag, b"a", b"bc")
+    assert not crypto.verify_mac_fields(key, tag, b"abc")
+    assert not crypto.verify_mac_fields(b"j" * 32, tag, b"ab", b"c")
+    assert not crypto.verify_mac_fields(key, tag[:-1] + bytes([tag[-1] ^ 1]), b"ab", b"c")
+    assert not crypto.verify_mac_fields(key, None, b"ab", b"c")
+
+
+@pytest.mark.parametrize("key", [b"", b"short", "k" * 32])
+def test_mac_fields_refuses_a_short_or_text_key(key: Any) -> None:
+    with pytest.raises(crypto.CryptoError):
+        crypto.mac_fields(key, b"field")
+
+
+def test_mac_fields_needs_byte_fields() -> None:
+    with pytest.raises(crypto.CryptoError):
+        crypto.mac_fields(b"k" * 32)
+    with pytest.raises(crypto.CryptoError):
+        crypto.mac_fields(b"k" * 32, "text")  # type: ignore[arg-type]

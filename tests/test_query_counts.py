@@ -31,18 +31,20 @@ def test_final_submit_statement_count(app, reporter, team) -> None:
     with counting(app) as statements:
         response = reporter.client.post("/report/check", data={"csrf_token": token})
     assert response.status_code == 303
-    # Read the draft; read the active team keys; turn the draft into its sent state (one
-    # conditional UPDATE, first, so a second send of it writes nothing); insert the report, its
-    # strands, its incident types and its sealed data keys. The same 7 as when the draft was
-    # deleted at the end. No savepoint around the report: a reference clash inserts nothing
-    # (ON CONFLICT DO NOTHING) and is tried again.
+    # Read the draft; turn it into its sent state (one conditional UPDATE, the first write, so
+    # a second send of it writes nothing); read the active team keys (after that write: on
+    # SQLite under the write lock, so a rotation cannot retire one before the commit); insert
+    # the report, its strands, its incident types and its sealed data keys. The same 7 as when
+    # the draft was deleted at the end. No savepoint around the report: a reference clash
+    # inserts nothing (ON CONFLICT DO NOTHING) and is tried again.
     assert len(statements) == 7, statements
     assert not any("SAVEPOINT" in statement.upper() for statement in statements), statements
-    assert statements[2].startswith("UPDATE drafts SET"), statements[2]
+    assert statements[1].startswith("UPDATE drafts SET"), statements[1]
+    assert "FROM team_keys" in statements[2], statements[2]
     assert "ON CONFLICT (reference) DO NOTHING" in statements[3], statements[3]
     if database(app).engine.dialect.name == "postgresql":
         # A key rotation that is retiring a key waits for a report being sealed to it.
-        assert "FOR SHARE" in statements[1], statements[1]
+        assert "FOR SHARE" in statements[2], statements[2]
 
 
 def test_receipt_page_statement_count(app, reporter, team) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import create_engine, delete, func, select
 
 from reporting import (
     accounts,
@@ -671,3 +671,66 @@ def test_granting_during_a_rotation_needs_every_active_key(app) -> None:
                 held={new.team_key.key_id: new.private_key},
                 today=dt.date.today(),
             )
+
+
+# --- A report sent while a rotation completes ----------------------------------------------------
+
+
+def test_a_send_racing_a_whole_rotation_is_never_sealed_only_to_the_destroyed_key(
+    instance: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interleaving, made explicit: the send has read its draft and is deriving its
+    receipt (the slow part, before its first write) when a rotation runs from start to end,
+    destroying the key that was the only active one when the send began. The send must seal
+    to the key active when it commits: before, it was sealed to the destroyed key alone."""
+    app = instance.app
+    (old_key_id,) = active_key_ids(app)
+    private_keys = keys_by_grant(app)
+    with database(app).session() as db:
+        cookie = drafts.start_draft(db, idle_minutes=60)
+        db.flush()
+        answers = {"account": {"account": "Followed home racingaccount"}}
+        drafts.save_answers(db, cookie, answers, idle_minutes=60)
+        db.commit()
+    derive = crypto.derive_receipt_secrets
+    rotated: list[rotation.RotationResult] = []
+    rotation_engine = database(app).engine
+    if rotation_engine.dialect.name == "postgresql":
+        # Before the fix the send held a lock the last step waits for: fail, do not hang.
+        rotation_engine = create_engine(
+            app.config["DATABASE_URL"], connect_args={"options": "-c lock_timeout=5s"}
+        )
+
+    def rotation_meanwhile(*args: Any, **kwargs: Any) -> crypto.ReceiptSecrets:
+        derived = derive(*args, **kwargs)
+        if not rotated:
+            with database(app).sessionmaker(bind=rotation_engine) as db:
+                rotated.append(
+                    rotation.rotate_team_key(
+                        db, team_slug="review", private_keys=private_keys, today=dt.date.today()
+                    )
+                )
+                db.commit()
+        return derived
+
+    monkeypatch.setattr(crypto, "derive_receipt_secrets", rotation_meanwhile)
+    with database(app).session() as db:
+        shown = reports.send_report(
+            db,
+            cookie,
+            answers,
+            pepper=receipt_pepper(app.config),
+            receipt_kdf=app.config["RECEIPT_KDF"],
+            today=dt.date.today(),
+        )
+        db.commit()
+        report_id = db.scalar(select(Report.id).where(Report.reference == shown.reference))
+
+    if rotation_engine is not database(app).engine:
+        rotation_engine.dispose()
+    assert rotated and rotated[0].old_key_id == old_key_id
+    (new_key_id,) = active_key_ids(app)
+    assert sealed_key_ids(app)[report_id] == {new_key_id}
+    new_keys = keys_by_grant(app)
+    assert set(new_keys) == {new_key_id}
+    assert markers_opened(app, new_keys) == {report_id: "racing"}
