@@ -21,7 +21,7 @@ def instance_path() -> str:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, cli, config, db, errors, fragments, journey, keyauth, security
+    from . import access, cli, config, db, errors, fragments, journey, security
     from .admin import invitation as invitation_link
     from .admin import views as admin
     from .auth import sessions as staff_sessions
@@ -58,7 +58,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.context_processor(lambda: {"endpoints": app.view_functions})
 
     db.init_app(app)
-    keyauth.init_app(app)  # every session can check the team keys
     security.init_app(app)
     access.init_app(app)
     errors.init_app(app)

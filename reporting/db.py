@@ -62,11 +62,15 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    from . import audit  # it needs the models, which need this module
+    from . import audit, keyauth  # they need the models, which need this module
 
     audit.log_heads_to_stderr()
-    # The audit chain's key, derived from SECRET_KEY: never in the database it protects.
-    info = {audit.KEY_INFO: audit.chain_key(app.config["SECRET_KEY"])}
+    # Keys derived from SECRET_KEY, never in the database they protect: the audit chain's,
+    # and the one that authenticates team key rows.
+    info = {
+        audit.KEY_INFO: audit.chain_key(app.config["SECRET_KEY"]),
+        **keyauth.session_info(str(app.config["SECRET_KEY"])),
+    }
     app.extensions["reporting.db"] = Database(app.config["DATABASE_URL"], session_info=info)
     app.teardown_appcontext(_close_session)
 

@@ -6,7 +6,7 @@ instance's SECRET_KEY, which lives in the configuration and never in the databas
 access to the database alone cannot add a key that reports get sealed to, swap a key's public
 half, or bring a retired key back. The key id must also be the one derived from the public key.
 
-The MAC key reaches the domain functions in the session's ``info`` (``init_app`` puts it in
+The MAC key reaches the domain functions in the session's ``info`` (``db.init_app`` puts it in
 every session the app makes), so a send, a rotation or a recovery checks the rows without each
 caller passing it along. A session without it fails closed.
 """
@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -74,13 +73,6 @@ def mac_key_for(secret_key: str) -> bytes:
 def session_info(secret_key: str) -> dict[str, Any]:
     """What a session needs in its ``info`` to make and check team keys."""
     return {MAC_KEY_INFO: mac_key_for(secret_key)}
-
-
-def init_app(app: Flask) -> None:
-    """Every session of the app's database carries the MAC key."""
-    from .db import database
-
-    database(app).sessionmaker.configure(info=session_info(str(app.config["SECRET_KEY"])))
 
 
 def session_mac_key(db: Session) -> bytes:
