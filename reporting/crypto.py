@@ -216,7 +216,9 @@ def key_id_for(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:16]
 
 
-def _keypair(mlkem_key: mlkem.MLKEM768PrivateKey, x25519_key: x25519.X25519PrivateKey) -> KeyPair:
+def _keypair(
+    mlkem_key: mlkem.MLKEM768PrivateKey, x25519_key: x25519.X25519PrivateKey
+) -> KeyPair:
     public_key = (
         mlkem_key.public_key().public_bytes_raw() + x25519_key.public_key().public_bytes_raw()
     )
