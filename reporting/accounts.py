@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import audit, crypto, keys
-from .auth import sessions
+from .auth import lockout, sessions
 from .auth.passwords import is_common_password
 from .models import Grant, Invitation, StaffSession, TeamKey, User
 
@@ -302,11 +302,9 @@ def enable(db: Session, user: User, *, actor: User) -> None:
 
 def unlock(db: Session, user: User, *, actor: User) -> None:
     """Clear a lock after too many failed sign-ins, and the count that caused it."""
-    was_locked, failures = user.locked, user.failed_sign_ins
-    if not was_locked and not failures:
+    if not user.locked and not user.failed_sign_ins:
         return
-    user.locked = False
-    user.failed_sign_ins = 0
+    was_locked, failures = lockout.unlock(db, user)
     audit.record(
         db,
         "account-unlocked",

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from . import accounts, audit_cli, demo_cli, drafts, keys, keys_cli, migrate
+from . import accounts, accounts_cli, audit_cli, demo_cli, drafts, keys, keys_cli, migrate
 from .auth import sessions as staff_sessions
 from .db import database
 from .models import Team
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(keys_cli.keys_group)
     app.cli.add_command(audit_cli.audit_group)
     app.cli.add_command(demo_cli.demo_command)
+    app.cli.add_command(accounts_cli.accounts_group)
 
 
 def _decode_totp_secret(text: str | None) -> bytes | None:

@@ -93,11 +93,31 @@ class User(Base):
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    # Right password, wrong code, since the last sign-in: someone has the password. Enough of
+    # them lock the account (auth/lockout.py); wrong passwords only ever make people wait.
+    wrong_code_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_on: Mapped[dt.date] = mapped_column(Date)
     # Bumped by "sign out everywhere", a password change and an admin ending sessions.
     sessions_revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins on one email address, known or not, and how long the next must wait.
+
+    Keyed by an HMAC of the address, so the table names nobody and an unknown address waits
+    exactly as a real one would (auth/lockout.py).
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The account the address belongs to, if any: an unlock clears its wait too.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    wait_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class Grant(Base):

@@ -8,7 +8,9 @@ adding notes and inviting people. A small model says what each step should answe
 every step the invariants hold: no 5xx, one h1 and the security headers on every page, no
 page a role may not see, hostile text escaped wherever it is shown.
 
-Authenticator codes run on a fake clock (30 seconds on per sign-in), so no step waits for one.
+Authenticator codes and the wait after repeated failed sign-ins run on a fake clock (30
+seconds on per sign-in, more when time passes), so no step waits for one; the model says when
+an address must wait and what a sign-in then answers.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, NotFound
 
 from reporting import casework, create_app, keys
-from reporting.auth import signin, totp
+from reporting.auth import lockout, signin, totp
 from reporting.db import database
 from reporting.models import Report, User
 
@@ -135,7 +137,10 @@ class StaffPaths(RuleBasedStateMachine):
             r: dataclasses.replace(u, last_step=None) for r, u in self.prepared.users.items()
         }
         self.signed_in: dict[str, bool] = dict.fromkeys(VISITORS, False)
-        self.failures = dict.fromkeys(ROLES, 0)
+        self.failures = dict.fromkeys(ROLES, 0)  # the account's failed sign-ins
+        self.address_failures = dict.fromkeys(ROLES, 0)  # the email address's, for the wait
+        self.wrong_codes = dict.fromkeys(ROLES, 0)
+        self.wait_until = dict.fromkeys(ROLES, 0.0)
         self.statuses = dict.fromkeys(self.prepared.reports, "new")
         self.emails = itertools.count(1)
         self.seen: list[tuple[str, str, Any]] = []
@@ -201,15 +206,17 @@ class StaffPaths(RuleBasedStateMachine):
     )
     def sign_in(self, who: str, right_password: bool, code: str) -> None:
         user = self.users[who]
-        if self.failures[who] >= signin.MAX_FAILURES - 2:
-            right_password, code = True, "right"  # never lock the account: keep walking
+        if self.wrong_codes[who] >= lockout.LOCK_AFTER_WRONG_CODES - 1 and right_password:
+            code = "right"  # never lock the account: keep walking
         if code == "reused" and user.last_step is None:
             code = "right"
+        waiting = self.clock.now < self.wait_until[who]
         if code in ("right", "arabic", "fullwidth"):
             self.clock.now += totp.STEP_SECONDS
+            waiting = self.clock.now < self.wait_until[who]
             last_used = user.last_step
             typed = user.next_code(now=self.clock.now)
-            if not right_password:
+            if not right_password or waiting:
                 user.last_step = last_used  # the server never saw it used
             offset = {"right": 0, "arabic": 0x660 - 0x30, "fullwidth": 0xFF10 - 0x30}[code]
             typed = "".join(chr(ord(d) + offset) for d in typed)
@@ -227,20 +234,51 @@ class StaffPaths(RuleBasedStateMachine):
         html = response.get_data(as_text=True)
         if not typed:
             assert response.status_code == 400 and "Enter the code" in html
+        elif totp.normalise_code(typed) is None:
+            # Refused before anything is checked, waiting or not: nothing counted.
+            assert response.status_code == 400 and "Enter the code as 6 digits" in html
+        elif waiting:
+            # Nothing is checked while the address waits, and nothing is counted.
+            assert response.status_code == 429, html[:3000]
+            assert "Too many attempts to sign in to this account" in html
+            assert "The email address, password or code is not right" not in html
         elif right_password and code in ("right", "arabic", "fullwidth"):
             assert response.status_code == 302, html[:3000]
             start = "/staff/reports/" if who in ("admin", "officer") else "/staff/account/"
             assert response.location == start
             self.signed_in[who] = True
-            self.failures[who] = 0
+            self.failures[who] = self.address_failures[who] = self.wrong_codes[who] = 0
         elif right_password and code == "reused" and self.in_window(user.last_step):
             assert response.status_code == 400
             assert "That code has just been used" in html
         else:
-            assert response.status_code == 400
-            assert "The email address, password or code is not right" in html
-            assert "just been used" not in html
             self.failures[who] += 1
+            self.address_failures[who] += 1
+            self.wrong_codes[who] += 1 if right_password else 0
+            wait = lockout.wait_for(self.address_failures[who])
+            assert "just been used" not in html
+            if wait is None:
+                assert response.status_code == 400
+                assert "The email address, password or code is not right" in html
+            else:
+                assert response.status_code == 429
+                assert response.headers["Retry-After"] == str(int(wait.total_seconds()))
+                assert "Too many attempts to sign in to this account" in html
+                self.wait_until[who] = self.clock.now + wait.total_seconds()
+
+    @rule(
+        who=st.sampled_from(ROLES),
+        times=st.integers(1, 7),
+        code=st.sampled_from(["wrong", "right"]),
+    )
+    def someone_guesses(self, who: str, times: int, code: str) -> None:
+        """Someone else tries passwords on the account: it waits, never locks or signs out."""
+        for _ in range(times):
+            self.sign_in(who, right_password=False, code=code)
+
+    @rule(seconds=st.sampled_from([5, 30, 120, 900]))
+    def time_passes(self, seconds: int) -> None:
+        self.clock.now += seconds
 
     def in_window(self, step: int | None) -> bool:
         """Whether a code of ``step`` is one the server would take now, if unused."""
@@ -442,12 +480,15 @@ class StaffPaths(RuleBasedStateMachine):
                 ref: status for ref, status in db.execute(select(Report.reference, Report.status))
             }
             failures = {
-                email: n for email, n in db.execute(select(User.email, User.failed_sign_ins))
+                email: (n, wrong)
+                for email, n, wrong in db.execute(
+                    select(User.email, User.failed_sign_ins, User.wrong_code_sign_ins)
+                )
             }
             locked = db.scalars(select(User.email).where(User.locked)).all()
         assert stored == self.statuses
         for role, user in self.users.items():
-            assert failures[user.email] == self.failures[role], role
+            assert failures[user.email] == (self.failures[role], self.wrong_codes[role]), role
         assert not locked
 
 

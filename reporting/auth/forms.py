@@ -8,9 +8,20 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..accounts import MIN_PASSWORD_LENGTH
+from . import totp
 from .passwords import is_common_password
 
 MAX_PASSWORD_LENGTH = 200
+CODE_FORMAT_ERROR = "Enter the code as 6 digits, like 123456"
+
+
+def check_code(_form: FlaskForm, field: StringField) -> None:
+    """Read the code as 6 ASCII digits, or refuse it, before any password is looked at: a
+    badly typed code gets this answer whatever the account and password are."""
+    typed = totp.normalise_code(field.data or "")
+    if typed is None:
+        raise ValidationError(CODE_FORMAT_ERROR)
+    field.data = typed
 
 
 class SignInForm(FlaskForm):
@@ -28,7 +39,7 @@ class SignInForm(FlaskForm):
         "Code from your authenticator app",
         widget=GovTextInput(),
         description="The 6-digit code shown in the app now.",
-        validators=[DataRequired("Enter the code from your authenticator app"), Length(max=12)],
+        validators=[DataRequired("Enter the code from your authenticator app"), check_code],
     )
 
 

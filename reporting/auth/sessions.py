@@ -116,7 +116,7 @@ def load_session(
     if (
         user is None
         or user.disabled
-        or user.locked
+        # Not user.locked: a lock stops new sign-ins; it never ends the person's own sessions.
         or (user.sessions_revoked_at is not None and row.created_at <= user.sessions_revoked_at)
     ):
         db.delete(row)

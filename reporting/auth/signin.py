@@ -6,16 +6,15 @@ import secrets
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NoReturn
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, crypto, keys
 from ..accounts import normalise_email, private_key_context, totp_context, totp_storage_key
 from ..models import Grant, TeamKey, User
-from . import totp
-
-MAX_FAILURES = 10
+from . import lockout, totp
 
 
 class SignInFailed(Exception):
@@ -28,6 +27,22 @@ class CodeAlreadyUsed(SignInFailed):
     Typically the code just typed to set up the account. Said plainly, and not counted as a
     failure: only someone who knows the password and has seen the code gets this far.
     """
+
+
+class BadlyTypedCode(SignInFailed):
+    """Not 6 digits: refused before the account or the password is looked at."""
+
+
+class TooManyAttempts(SignInFailed):
+    """Too many failures on this email address: wait ``seconds`` (lockout.py).
+
+    Said the same whether the attempt was checked (and failed) or refused unchecked, and
+    whether or not the address has an account.
+    """
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(seconds)
+        self.seconds = seconds
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,43 @@ def totp_secret(user: User, secret_key: str) -> bytes:
     )
 
 
+def claim_step(db: Session, user_id: int, step: int) -> bool:
+    """Mark ``step`` used, unless it (or a later one) already is: one UPDATE, so of two
+    sign-ins with the same code at the same moment only one gets True."""
+    claimed = db.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+def _failed(
+    db: Session,
+    key: str,
+    user: User | None,
+    now: float,
+    *,
+    reason: str,
+    counted: bool = True,
+    wrong_code: bool = False,
+) -> NoReturn:
+    """Count the failure on the address (and, if ``counted``, the account), audit, refuse."""
+    wait = lockout.count_failure(db, key, user.id if user else None, now)
+    subject = f"user:{user.id}" if user else None
+    if user is not None and counted:
+        if lockout.count_account_failure(db, user.id, wrong_code=wrong_code):
+            wrong = lockout.LOCK_AFTER_WRONG_CODES
+            audit.record(db, "account-locked", subject=subject, wrong_codes=wrong)
+    audit.record(db, "sign-in-failed", subject=subject, reason=reason)
+    db.commit()
+    raise TooManyAttempts(wait) if wait else SignInFailed
+
+
 def sign_in(
     db: Session,
     *,
@@ -86,45 +138,52 @@ def sign_in(
     secret_key: str,
     now: float | None = None,
 ) -> SignedIn:
-    """Check all three factors; count failures and lock after ``MAX_FAILURES``."""
+    """Check all three factors; a growing wait after failures, a lock for wrong codes."""
     now = time.time() if now is None else now
-    user = db.scalar(select(User).where(User.email == normalise_email(email)))
+    typed = totp.normalise_code(code)
+    if typed is None:
+        raise BadlyTypedCode
+    address = normalise_email(email)
+    key = lockout.address_key(secret_key, address)
+    user = db.scalar(select(User).where(User.email == address))
+    wait = lockout.seconds_left(db, key, now)
+    if wait:
+        # Nothing is checked while the address waits.
+        subject = f"user:{user.id}" if user else None
+        audit.record(db, "sign-in-failed", subject=subject, reason="waiting after failures")
+        db.commit()
+        raise TooManyAttempts(wait)
     if user is None or user.password_hash is None:
         crypto.verify_password(password, _dummy_hash(password_kdf))  # same time either way
-        audit.record(db, "sign-in-failed", subject=None, reason="unknown account")
-        db.commit()
-        raise SignInFailed
+        _failed(db, key, None, now, reason="unknown account")
     password_ok = crypto.verify_password(password, user.password_hash)
-    step = totp.matching_step(totp_secret(user, secret_key), code, now=now) if password_ok else None
+    step = None
+    if password_ok:
+        step = totp.matching_step(totp_secret(user, secret_key), typed, now=now)
     blocked = user.disabled or user.locked
     if step is not None and totp.is_used(step, user.totp_last_step) and not blocked:
         audit.record(db, "sign-in-failed", subject=f"user:{user.id}", reason="code already used")
         db.commit()
         raise CodeAlreadyUsed
-    if blocked or not password_ok or step is None:
-        if not blocked:
-            user.failed_sign_ins += 1
-            if user.failed_sign_ins >= MAX_FAILURES:
-                user.locked = True
-                audit.record(
-                    db, "account-locked", subject=f"user:{user.id}", failures=user.failed_sign_ins
-                )
-        audit.record(
+    if blocked or step is None:
+        reason = "locked" if user.locked else "disabled" if user.disabled else None
+        _failed(
             db,
-            "sign-in-failed",
-            subject=f"user:{user.id}",
-            reason="locked"
-            if user.locked
-            else "disabled"
-            if user.disabled
-            else "wrong password or code",
+            key,
+            user,
+            now,
+            reason=reason or "wrong password or code",
+            counted=not blocked,
+            wrong_code=password_ok,
         )
+    if not claim_step(db, user.id, step):
+        # Another sign-in with this code won the race a moment ago.
+        audit.record(db, "sign-in-failed", subject=f"user:{user.id}", reason="code already used")
         db.commit()
-        raise SignInFailed
+        raise CodeAlreadyUsed
     private_key = unlock_private_key(user, password, password_kdf)
     team_keys = open_grants(db, user, private_key)
-    user.failed_sign_ins = 0
-    user.totp_last_step = step
+    lockout.signed_in(db, key, user.id)
     audit.record(db, "signed-in", actor_id=user.id, subject=f"user:{user.id}")
     return SignedIn(user, team_keys)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+import unicodedata
 
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
@@ -21,20 +22,31 @@ def code_at(secret: bytes, when: float) -> str:
     return _totp(secret).generate(int(when)).decode()
 
 
-def matching_step(secret: bytes, code: str, *, now: float | None = None) -> int | None:
-    """The time step (now ±1) the code belongs to, used before or not; None if none."""
+def normalise_code(code: str) -> str | None:
+    """The code as 6 ASCII digits, or None if it is not 6 digits.
+
+    Spaces are dropped, and any script's decimal digits (a phone keyboard may type "٤" or
+    "４") are read as ASCII ones. Anything else (superscripts, letters, 5 or 7 digits) is
+    refused here, before any password is looked at, so the answer cannot depend on it.
+    """
     code = "".join(code.split())
     if len(code) != DIGITS or not code.isdecimal():
         return None
-    # Any script's digits (a phone keyboard may type "٤" or "４"), compared as ASCII: a
-    # non-ASCII string would make compare_digest raise.
-    code = "".join(str(int(digit)) for digit in code)
+    return "".join(str(unicodedata.decimal(digit)) for digit in code)
+
+
+def matching_step(secret: bytes, code: str, *, now: float | None = None) -> int | None:
+    """The time step (now ±1) the code belongs to, used before or not; None if none."""
+    typed = normalise_code(code)
+    if typed is None:
+        return None
     now = time.time() if now is None else now
     current = int(now) // STEP_SECONDS
     totp = _totp(secret)
     for step in (current - 1, current, current + 1):
         expected = totp.generate(step * STEP_SECONDS).decode()
-        if hmac.compare_digest(expected, code):
+        # Both ASCII: compare_digest raises on anything else.
+        if hmac.compare_digest(expected, typed):
             return step
     return None
 

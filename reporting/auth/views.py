@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
@@ -24,7 +27,7 @@ from .. import access, audit
 from ..db import get_session
 from . import sessions, signin
 from .forms import ChangePasswordForm, ConfirmForm, SignInForm
-from .signin import CodeAlreadyUsed, SignInFailed
+from .signin import CodeAlreadyUsed, SignInFailed, TooManyAttempts
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 access.allow_public(bp)
@@ -40,11 +43,37 @@ SIGN_IN_ERROR = "The email address, password or code is not right, or the accoun
 CODE_USED_ERROR = "That code has just been used. Wait for the next code from your authenticator app"
 
 
+WAIT_ERROR = "Too many attempts to sign in to this account. Wait {wait}, then try again"
+
+
+def posted_fields() -> MultiDict[str, Any]:
+    """The fields a sign-in POST carries, whatever its body: form, multipart or a JSON object.
+
+    The form reads exactly these, and the per-account limit keys on the email among them, so
+    no body type gets past the limit. JSON values that are not strings are left out.
+    """
+    if request.files or request.form:
+        return CombinedMultiDict((request.files, request.form))
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            return ImmutableMultiDict({k: v for k, v in body.items() if isinstance(v, str)})
+    return ImmutableMultiDict()
+
+
 def account_key() -> str:
-    """Rate-limit key for sign-in attempts on one account, whoever makes them."""
-    email = (request.form.get("email") or "").strip().lower()[:254]
+    """Rate-limit key for sign-in attempts on one account, whoever makes them, however."""
+    email = posted_fields().get("email") or request.args.get("email") or ""
+    email = str(email).strip().lower()[:254]
     secret = current_app.extensions["reporting.network_key"]
     return "account:" + hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
@@ -98,8 +127,10 @@ def front_door() -> Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Response:
-    form = SignInForm()
+    form = SignInForm(formdata=posted_fields() if request.method == "POST" else None)
     error: dict[str, str] | None = None
+    status = 400 if request.method == "POST" else 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         db = get_session()
         try:
@@ -114,9 +145,16 @@ def sign_in() -> Response:
         except CodeAlreadyUsed:
             error = {"text": CODE_USED_ERROR, "href": f"#{form.code.id}"}
             form.code.errors = [CODE_USED_ERROR]
+        except TooManyAttempts as wait:
+            error = {"text": WAIT_ERROR.format(wait=_in_words(wait.seconds)), "href": "#email"}
+            status, headers = 429, {"Retry-After": str(wait.seconds)}
         except SignInFailed:
             error = {"text": SIGN_IN_ERROR, "href": f"#{form.email.id}"}
         else:
+            # The session this browser had (anyone's) ends: the new cookie replaces it.
+            earlier = sessions.SessionCookie.parse(request.cookies.get(access.staff_cookie_name()))
+            if earlier is not None:
+                sessions.end_session(db, earlier.session_id)
             cookie = sessions.create_session(db, signed_in.user, signed_in.team_keys)
             db.commit()
             # A new session id and a new CSRF secret: nothing from before sign-in carries over.
@@ -125,7 +163,6 @@ def sign_in() -> Response:
             response = redirect(_safe_next(request.args.get("next"), home))
             _set_staff_cookie(response, cookie)
             return response
-    status = 400 if request.method == "POST" else 200
     if error:
         form.password.data = ""
         form.code.data = ""
@@ -139,6 +176,7 @@ def sign_in() -> Response:
             "auth/sign_in.html", form=form, errors=errors, title="Sign in", show_exit=False
         ),
         status,
+        headers,
     )
 
 
