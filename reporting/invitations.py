@@ -212,6 +212,7 @@ def accept(
     # The code just typed is spent, as at sign-in; a fresh count and no lock for new credentials.
     user.totp_last_step = step
     user.failed_sign_ins = 0
+    user.wrong_code_sign_ins = 0
     user.locked = False
     audit.record(
         db,

@@ -405,3 +405,26 @@ def test_existing_password_still_works_until_the_new_link_is_used(app, admin_cli
         f"/staff/admin/accounts/{officer.id}/invite-again",
     )
     assert sign_in(client_for(app), officer).status_code == 302
+
+
+def test_setting_up_again_clears_a_lock_for_wrong_codes(app, team, admin_client) -> None:
+    """Someone locked for wrong codes (with the right password) and invited again starts
+    afresh: their first wrong code with the new credentials does not lock them again."""
+    officer = create_user(app, "officer")
+    with database(app).session() as db:
+        db.execute(
+            update(User)
+            .where(User.id == officer.id)
+            .values(locked=True, wrong_code_sign_ins=5, failed_sign_ins=5)
+        )
+        db.commit()
+    response = post_form(
+        admin_client,
+        f"/staff/admin/accounts/{officer.id}",
+        f"/staff/admin/accounts/{officer.id}/invite-again",
+    )
+    path = link_path(_LINK.search(response.get_data(as_text=True)).group(1))
+    accepted, _secret = accept(client_for(app), path)
+    assert accepted.status_code == 302
+    after = user_by_email(app, officer.email)
+    assert (after.locked, after.wrong_code_sign_ins, after.failed_sign_ins) == (False, 0, 0)
