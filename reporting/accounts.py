@@ -7,7 +7,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from . import audit, crypto, keys
@@ -112,6 +112,19 @@ def set_credentials(
     The private key is stored only under a key derived from the password, so a copy of the
     database opens nothing without it. Returns the new private key.
     """
+    private_key = new_key_pair(user, password=password, password_kdf=password_kdf)
+    user.totp_secret_encrypted = crypto.encrypt(
+        totp_storage_key(secret_key), totp_secret, context=totp_context(user.id)
+    )
+    return private_key
+
+
+def new_key_pair(user: User, *, password: str, password_kdf: crypto.Argon2Params) -> bytes:
+    """Give ``user`` a password and a fresh key pair whose private key only it opens.
+
+    Returns the new private key. Whatever was sealed to the old public key stays sealed to it:
+    the caller re-seals or deletes it.
+    """
     check_password(password)
     pair = crypto.generate_keypair()
     salt = secrets.token_bytes(16)
@@ -121,9 +134,6 @@ def set_credentials(
     user.key_salt = salt
     user.private_key_encrypted = crypto.encrypt(
         password_key, pair.private_key, context=private_key_context(user.id), key_id=pair.key_id
-    )
-    user.totp_secret_encrypted = crypto.encrypt(
-        totp_storage_key(secret_key), totp_secret, context=totp_context(user.id)
     )
     return pair.private_key
 
@@ -225,8 +235,17 @@ def _keep_an_active_admin(db: Session, user: User) -> None:
         raise LastAdmin
 
 
+def _pending_invitations(now: dt.datetime) -> Select[tuple[int]]:
+    """Users with a live invitation link: using it deletes any grants they hold."""
+    return select(Invitation.user_id).where(Invitation.used.is_(False), Invitation.expires_at > now)
+
+
 def _keep_a_key_holder(db: Session, user: User) -> None:
-    """Refuse to take the last usable grant of an active team key away."""
+    """Refuse to take the last usable grant of an active team key away.
+
+    A holder with a live invitation link does not count as another holder: using the link
+    deletes their grants too, so two re-invitations could otherwise empty a key between them.
+    """
     held = set(
         db.scalars(
             select(Grant.team_key_id)
@@ -243,6 +262,7 @@ def _keep_a_key_holder(db: Session, user: User) -> None:
                 Grant.team_key_id == team_key_id,
                 Grant.user_id != user.id,
                 User.disabled.is_(False),
+                User.id.not_in(_pending_invitations(sessions.utcnow())),
             )
         )
         if not other_holders:
@@ -290,7 +310,19 @@ def disable(db: Session, user: User, *, actor: User) -> None:
     _keep_an_active_admin(db, user)
     user.disabled = True
     sessions.end_all_sessions(db, user.id)
-    audit.record(db, "account-disabled", actor_id=actor.id, subject=_subject(user))
+    # A link handed out before must not come back to life when the account is enabled again.
+    cancelled = db.execute(
+        update(Invitation)
+        .where(Invitation.user_id == user.id, Invitation.used.is_(False))
+        .values(used=True)
+    )
+    audit.record(
+        db,
+        "account-disabled",
+        actor_id=actor.id,
+        subject=_subject(user),
+        invitations_cancelled=int(getattr(cancelled, "rowcount", 0) or 0),
+    )
 
 
 def enable(db: Session, user: User, *, actor: User) -> None:
@@ -342,3 +374,29 @@ def revoke_access(db: Session, user: User, *, actor: User) -> list[str]:
     sessions.end_all_sessions(db, user.id)
     audit.record(db, "revoked", actor_id=actor.id, subject=_subject(user), keys=removed)
     return removed
+
+
+def check_reset(db: Session, user: User, *, actor: User, held: dict[str, bytes]) -> None:
+    """Refuse a new invitation link for ``user`` that could cost access to reports.
+
+    Using the link gives a new password, authenticator and key pair and deletes the grants, so
+    whoever holds the link holds the account. For an account already set up, the rules of
+    revoking apply (never your own, never the last holder of an active team key); and if the
+    account holds a grant or is an administrator's, only an admin who holds every active team
+    key may do it: one who could give the access back, rather than one who could strip every
+    officer's access, or take over another admin's account, by inviting them again.
+    """
+    _not_self(user, actor)
+    if user.public_key is None:
+        return  # never set up: a new link replaces the old one, nothing else changes
+    _keep_a_key_holder(db, user)
+    holds_grant = db.scalar(
+        select(func.count())
+        .select_from(Grant)
+        .join(TeamKey, Grant.team_key_id == TeamKey.id)
+        .where(Grant.user_id == user.id, TeamKey.active)
+    )
+    if user.role == "admin" or holds_grant:
+        active = set(db.scalars(select(TeamKey.key_id).where(TeamKey.active.is_(True))))
+        if not active <= set(held):
+            raise keys.NoTeamKeyHeld

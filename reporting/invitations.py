@@ -96,17 +96,18 @@ def invite(
     return issued
 
 
-def reinvite(db: Session, user: User, *, invited_by: User, now: dt.datetime) -> IssuedInvitation:
+def reinvite(
+    db: Session, user: User, *, invited_by: User, held: dict[str, bytes], now: dt.datetime
+) -> IssuedInvitation:
     """A new link for someone who forgot their password or lost their authenticator.
 
     Nothing changes until they use it: then they get a new key pair and authenticator, and
-    lose their grants (sealed to the old key) and sessions.
+    lose their grants (sealed to the old key) and sessions. ``held`` is the team keys the
+    inviting admin's session opened: see ``accounts.check_reset`` for who may do this.
     """
-    if user.id == invited_by.id:
-        # Accepting would delete the admin's own grants: another admin must do it.
-        raise accounts.OwnAccount
     if user.disabled:
         raise InvitationNotValid("the account is disabled")
+    accounts.check_reset(db, user, actor=invited_by, held=held)
     issued = _issue(db, user, invited_by=invited_by, now=now)
     audit.record(db, "reinvited", actor_id=invited_by.id, subject=f"user:{user.id}")
     return issued

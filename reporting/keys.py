@@ -254,3 +254,24 @@ def key_holders(db: Session) -> list[tuple[TeamKey, User, Grant]]:
         .order_by(TeamKey.active.desc(), TeamKey.id, User.email)
     ).all()
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+def reseal_grants(db: Session, user: User, old_private_key: bytes) -> list[str]:
+    """Seal every grant ``user`` holds again, from their old key pair to their current one.
+
+    For a new key pair that keeps its access (a password change): afterwards the old private
+    key, and so the old password with an old copy of the user's row, opens none of today's
+    grants. Returns the key ids re-sealed.
+    """
+    if user.public_key is None:
+        raise ValueError("the user has no key pair")
+    rows = db.execute(
+        select(Grant, TeamKey.key_id)
+        .join(TeamKey, Grant.team_key_id == TeamKey.id)
+        .where(Grant.user_id == user.id)
+    ).all()
+    for grant, key_id in rows:
+        context = grant_context(user.id, key_id)
+        private_key = crypto.open_sealed(old_private_key, grant.sealed_private_key, context=context)
+        grant.sealed_private_key = crypto.seal(user.public_key, private_key, context=context)
+    return sorted(key_id for _, key_id in rows)

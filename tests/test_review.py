@@ -875,3 +875,32 @@ def test_a_report_of_immediate_danger_stands_out_to_officers(app, team, officer_
     assert "Someone was in immediate danger" not in entries[calm]
     page = main_content(officer_client.get(f"/staff/reports/{danger}").get_data(as_text=True))
     assert "Yes: the reporter said someone was in immediate danger" in page
+
+
+DIRECTION_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_text_direction_controls_are_shown_not_obeyed(app, team, officer_client) -> None:
+    # "user<RLO>gro.elpmaxe@evil.com" is drawn as if the address were at example.org.
+    reference = send_report(
+        app,
+        "Bd1",
+        **{
+            "contact-details": {"email": "user\u202egro.elpmaxe@evil.com"},
+            "location": {"place": "Outside \u2066the\u2067 library\u2068 Bd1\u2069 place"},
+            "account": {"account": "They said \u200eone\u200f thing \u061c and \u202aleft\u202c"},
+            "harm": {"harm": "A bruise \u202bBd1\u202d harm"},
+            "sharing": {"share_with_police": "with-details", "share_with_support": "yes"},
+        },
+    )
+    for path in (f"/staff/reports/{reference}", f"/staff/reports/{reference}/print"):
+        html = officer_client.get(path).get_data(as_text=True)
+        assert not any(c in html for c in DIRECTION_CONTROLS), path
+        marker = '<strong class="govuk-tag govuk-tag--red">[U+{:04X}]</strong>'
+        assert f"user{marker.format(0x202E)}gro.elpmaxe@evil.com" in html, path
+        for code in (0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C):
+            assert marker.format(code) in html, (path, hex(code))
+        for code in (0x202A, 0x202B, 0x202C, 0x202D):
+            assert marker.format(code) in html, (path, hex(code))
+        # Each answer is isolated: its direction cannot run on into the next.
+        assert "<bdi>Outside " in html and "<bdi>They said " in html

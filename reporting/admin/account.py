@@ -105,6 +105,8 @@ def render_account(
             is_self=user.id == staff.user.id,
             grantable=user.role in keys.GRANTABLE_ROLES,
             admin_holds_key=bool(active_key_ids & set(staff.team_keys)),
+            reinvite_needs_key=user.public_key is not None
+            and (user.role == "admin" or summary.can_open_reports),
             errors=errors or [],
             title=user.name,
             show_exit=False,
@@ -151,6 +153,23 @@ def _refusal(error: Exception, user: User) -> str:
         f"{user.name} has not set up their account yet, so there is no key to seal the team "
         "key to. Grant access after they have used their invitation"
     )
+
+
+def _reinvite_refusal(error: Exception, user: User) -> str | None:
+    """What to tell an admin whose new invitation link for ``user`` a rule refused."""
+    if isinstance(error, accounts.LastKeyHolder):
+        return (
+            f"{user.name} is the only active person who holds the team key, and a new "
+            "invitation would delete their copy of it. Grant the team key to someone else "
+            "first; if nobody who holds it can, use the recovery code"
+        )
+    if isinstance(error, keys.NoTeamKeyHeld):
+        return (
+            f"You do not hold the team key, so you cannot invite {user.name} again: using the "
+            "link would remove their access to reports or hand over an administrator's "
+            "account. An administrator who can open reports has to do this"
+        )
+    return None
 
 
 def _act(user_id: int, action: Callable[..., Any], done: str) -> Response:
@@ -224,13 +243,15 @@ def reinvite(user_id: int) -> Response:
     user = user_or_404(db, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    staff = current_admin()
     try:
         issued = invitations.reinvite(
-            db, user, invited_by=current_admin().user, now=invitations.utcnow()
+            db, user, invited_by=staff.user, held=staff.team_keys, now=invitations.utcnow()
         )
     except RULES as error:
         db.rollback()
-        return render_account(db, user, errors=[{"text": _refusal(error, user)}], status=409)
+        text = _reinvite_refusal(error, user) or _refusal(error, user)
+        return render_account(db, user, errors=[{"text": text}], status=409)
     db.commit()
     return invitation_page(issued, again=True)
 

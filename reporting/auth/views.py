@@ -23,7 +23,7 @@ from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, Multi
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from .. import access, audit
+from .. import access, audit, password_change
 from ..db import get_session
 from . import sessions, signin
 from .forms import ChangePasswordForm, ConfirmForm, SignInForm
@@ -236,18 +236,24 @@ def password() -> Response:
     staff = access.current_staff()
     form = ChangePasswordForm()
     errors = []
+    status = 200
     if form.validate_on_submit():
         db = get_session()
         try:
-            signin.change_password(
+            password_change.change_password(
                 db,
                 staff.user,
                 current=form.current.data,
                 new=form.password.data,
                 password_kdf=current_app.config["PASSWORD_KDF"],
             )
-        except SignInFailed:
+        except password_change.WrongPassword:
+            db.commit()  # the audit entry, which also counts towards the limit
             form.current.errors = ["Your current password is not right"]
+        except password_change.TooManyAttempts:
+            db.commit()
+            status = 429
+            form.current.errors = [password_change.TOO_MANY]
         else:
             # Other sessions were opened with the old password: end them; keep this one.
             sessions.end_all_sessions(db, staff.user.id)
@@ -258,7 +264,7 @@ def password() -> Response:
             _set_staff_cookie(response, new_cookie)
             return response
     errors = [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
-    status = 400 if errors else 200
+    status = 400 if errors and status == 200 else status
     return make_response(
         render_template(
             "auth/password.html",

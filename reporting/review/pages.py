@@ -13,7 +13,7 @@ from .. import access, casework, crypto, reports
 from ..db import get_session
 from ..journey.questions import summary_rows
 from ..models import Report, User
-from . import consent
+from . import bidi, consent
 from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, short_label
 
 DATE = "%-d %B %Y"
@@ -220,6 +220,10 @@ def _answer_rows(
     for row in rows:
         actions = row.pop("actions", None) or {"items": [{}]}
         if actions["items"][0].get("href") not in withheld:
+            value = row["value"]
+            # escape() leaves Markup as it is and escapes plain text.
+            html = escape(value["html"] if "html" in value else value.get("text", ""))
+            row["value"] = {"html": bidi.show_direction_controls(html)}
             kept.append(row)
     return kept
 
