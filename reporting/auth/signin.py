@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -186,23 +185,3 @@ def sign_in(
     lockout.signed_in(db, key, user.id)
     audit.record(db, "signed-in", actor_id=user.id, subject=f"user:{user.id}")
     return SignedIn(user, team_keys)
-
-
-def change_password(
-    db: Session, user: User, *, current: str, new: str, password_kdf: crypto.Argon2Params
-) -> None:
-    """Re-encrypt only the private key under the new password."""
-    if user.password_hash is None or not crypto.verify_password(current, user.password_hash):
-        raise SignInFailed
-    private_key = unlock_private_key(user, current, password_kdf)
-    salt = secrets.token_bytes(16)
-    new_key = crypto.derive_key_from_password(new, salt, password_kdf)
-    user.key_salt = salt
-    user.private_key_encrypted = crypto.encrypt(
-        new_key,
-        private_key,
-        context=private_key_context(user.id),
-        key_id=crypto.key_id_for(user.public_key) if user.public_key else "",
-    )
-    user.password_hash = crypto.hash_password(new, password_kdf)
-    audit.record(db, "password-changed", actor_id=user.id, subject=f"user:{user.id}")
