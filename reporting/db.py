@@ -56,9 +56,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 # --- Leaving nothing behind: the SQLite WAL ----------------------------------------------------
 
-# Set on a session whose commit removes something a copy of the files must not keep (a sent or
-# deleted draft's earlier versions, a destroyed key): after the commit the WAL is checkpointed
-# into the database file (where secure_delete has zeroed the old rows) and truncated.
+# Set on a session whose commit destroys key material a copy of the files must not keep: after
+# the commit the WAL is checkpointed into the database file (where secure_delete has zeroed the
+# old rows) and truncated. (Drafts' old versions wait for the purge command's checkpoint.)
 _CHECKPOINT = "reporting.db.checkpoint_after_commit"
 # Rows whose deletion or rewrite destroys key material (rotation, revoked grants, a password
 # change or a recovery re-wraps a private key): any such statement or flush sets the flag.

@@ -36,8 +36,6 @@ def test_final_submit_statement_count(app, reporter, team) -> None:
     # strands, its incident types and its sealed data keys. The same 7 as when the draft was
     # deleted at the end. No savepoint around the report: a reference clash inserts nothing
     # (ON CONFLICT DO NOTHING) and is tried again.
-    # On SQLite the commit is followed by a WAL checkpoint (reporting/db.py): housekeeping on
-    # the DB-API connection, not a statement of the send (tests/test_at_rest_files.py).
     assert len(statements) == 7, statements
     assert not any("SAVEPOINT" in statement.upper() for statement in statements), statements
     assert statements[2].startswith("UPDATE drafts SET"), statements[2]
