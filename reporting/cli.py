@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from . import accounts, accounts_cli, audit_cli, demo_cli, drafts, keys, keys_cli, migrate
 from .auth import sessions as staff_sessions
-from .db import database
+from .db import checkpoint_wal, database
 from .models import Team
 
 RECOVERY_WORDS = """\
@@ -163,9 +163,13 @@ def init_command(email: str, name: str, password: str | None, totp_secret: str |
 @click.command("purge-drafts")
 @with_appcontext
 def purge_drafts_command() -> None:
-    """Delete drafts and staff sessions idle past their end (run it from a scheduler)."""
+    """Delete drafts and staff sessions idle past their end (run it from a scheduler); on
+    SQLite, then empty the WAL, so no old version of a row outlives this run."""
     with database().session() as db:
         count = drafts.purge_expired(db)
         ended = staff_sessions.purge_expired(db)
         db.commit()
     click.echo(f"Deleted {count} expired draft(s) and {ended} expired staff session(s).")
+    checkpoint = checkpoint_wal(database().engine, wait=True)
+    if checkpoint is not None and not checkpoint.done:
+        click.echo("The SQLite WAL could not be emptied (a reader held it): the next run will.")

@@ -201,8 +201,13 @@ class Draft(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     answers: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # Idle expiry; the row is deleted when it passes, so nothing records when anyone reported.
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    # The idle expiry, to the microsecond, encrypted under the cookie's key (drafts.py): only
+    # the reporter's browser can tell when they last continued. Empty once sent (the sent
+    # state's end is in its receipt).
+    expiry: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # In clear, only the UTC day from which the row may be deleted (the day after the one its
+    # expiry falls in): no time finer than a day.
+    purge_on: Mapped[dt.date] = mapped_column(Date, index=True)
     # Sent: the answers went to a report (``answers`` is then empty) and, for a short while,
     # ``receipt`` holds the reference and receipt, encrypted under a key only the sending
     # browser's cookie can derive, so that a refresh or a second send shows them again.

@@ -8,6 +8,9 @@ and a second send finds the row already sent and creates nothing. Neither a copy
 database nor the cookie alone reveals the receipt. The state ends when the reporter confirms
 they have the receipt, skips that, leaves with "Exit this page", or it expires; the row is
 then deleted (by ``drafts.purge_expired`` for the last).
+
+When the state ends is encrypted with the receipt: in clear the row holds only its purge day
+(``drafts.purge_day``), so a copy of the database does not show when the report was sent.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy import Connection, bindparam, false, select, update
 from sqlalchemy.orm import Session
 
 from . import crypto
-from .drafts import DraftCookie, utcnow
+from .drafts import DraftCookie, purge_day, utcnow
 from .models import Draft
 
 # How long the receipt can be shown again after sending: long enough to write it down, print
@@ -32,29 +35,27 @@ SENT_MINUTES = 20
 
 _SENT_KEY_LABEL = b"reporting/draft/sent-receipt-key/v1"
 
-# Not sent yet, and still live: the WHERE clause is what makes a second send a no-op, on
-# SQLite (one writer at a time) and PostgreSQL (the second UPDATE waits for the first's
-# commit, then finds the row sent) alike.
+# Not sent yet: the WHERE clause is what makes a second send a no-op, on SQLite (one writer
+# at a time) and PostgreSQL (the second UPDATE waits for the first's commit, then finds the
+# row sent) alike. That the draft is still live was checked, in the same transaction, when
+# the send read it (its expiry is encrypted: the database cannot compare it).
 _MARK_SENT = (
     update(Draft)
-    .where(
-        Draft.id == bindparam("draft_id"),
-        Draft.sent == false(),
-        Draft.expires_at > bindparam("now"),
-    )
+    .where(Draft.id == bindparam("draft_id"), Draft.sent == false())
     .values(
         sent=True,
         answers=None,
+        expiry=None,
         receipt=bindparam("receipt"),
-        expires_at=bindparam("sent_until"),
+        purge_on=bindparam("purge_on"),
     )
 )
 _REWRITE_RECEIPT = (
-    update(Draft).where(Draft.id == bindparam("draft_id")).values(receipt=bindparam("receipt"))
+    update(Draft)
+    .where(Draft.id == bindparam("draft_id"))
+    .values(receipt=bindparam("receipt"), purge_on=bindparam("purge_on"))
 )
-_READ_SENT = select(Draft.sent, Draft.receipt, Draft.expires_at).where(
-    Draft.id == bindparam("draft_id")
-)
+_READ_SENT = select(Draft.sent, Draft.receipt).where(Draft.id == bindparam("draft_id"))
 
 
 @dataclass(frozen=True)
@@ -87,39 +88,55 @@ def _context(draft_id: str) -> bytes:
     return f"draft:{draft_id}:sent-receipt:v1".encode()
 
 
-def seal_receipt(cookie: DraftCookie, sent: SentReceipt) -> bytes:
+def seal_receipt(cookie: DraftCookie, sent: SentReceipt, until: dt.datetime) -> bytes:
+    """The receipt, and when the sent state ends, under the cookie's sent-receipt key."""
     plaintext = json.dumps(
         {
             "reference": sent.reference,
             "receipt": sent.receipt,
             "support": list(sent.support),
             "typed": sent.typed,
+            "until": until.isoformat(timespec="microseconds"),
         }
     ).encode()
     return crypto.encrypt(_key(cookie), plaintext, context=_context(cookie.draft_id))
+
+
+def _sent_values(cookie: DraftCookie, sent: SentReceipt, now: dt.datetime) -> dict[str, object]:
+    until = now + dt.timedelta(minutes=SENT_MINUTES)
+    return {
+        "draft_id": cookie.draft_id,
+        "receipt": seal_receipt(cookie, sent, until),
+        "purge_on": purge_day(until),
+    }
 
 
 def mark_sent(
     connection: Connection, cookie: DraftCookie, sent: SentReceipt, now: dt.datetime
 ) -> bool:
     """Turn the draft into its sent state; False if it was sent (or ended) already."""
-    result = connection.execute(
-        _MARK_SENT,
-        {
-            "draft_id": cookie.draft_id,
-            "now": now,
-            "receipt": seal_receipt(cookie, sent),
-            "sent_until": now + dt.timedelta(minutes=SENT_MINUTES),
-        },
-    )
+    result = connection.execute(_MARK_SENT, _sent_values(cookie, sent, now))
     return result.rowcount == 1
 
 
 def rewrite_receipt(connection: Connection, cookie: DraftCookie, sent: SentReceipt) -> None:
     """Store another reference with the receipt (after a reference clash)."""
-    connection.execute(
-        _REWRITE_RECEIPT, {"draft_id": cookie.draft_id, "receipt": seal_receipt(cookie, sent)}
-    )
+    connection.execute(_REWRITE_RECEIPT, _sent_values(cookie, sent, utcnow()))
+
+
+def open_receipt(
+    cookie: DraftCookie, sealed: bytes | None
+) -> tuple[SentReceipt, dt.datetime] | None:
+    """The receipt and the end of the sent state; None if the cookie's key does not open it."""
+    try:
+        plaintext = crypto.decrypt(_key(cookie), sealed or b"", context=_context(cookie.draft_id))
+    except crypto.DecryptionError:
+        return None
+    values = json.loads(plaintext)
+    support = tuple(str(code) for code in values.get("support", ()))
+    typed = str(values.get("typed", ""))
+    receipt = SentReceipt(values["reference"], values["receipt"], support, typed)
+    return receipt, dt.datetime.fromisoformat(values["until"])
 
 
 def read_sent(
@@ -129,21 +146,18 @@ def read_sent(
     if cookie is None:
         return SentState.ENDED, None
     row = db.connection().execute(_READ_SENT, {"draft_id": cookie.draft_id}).first()
-    if row is None or row.expires_at <= (now or utcnow()):
+    if row is None:
         return SentState.ENDED, None
     if not row.sent:
         return (SentState.ENDED if cookie.sent else SentState.NOT_SENT), None
-    try:
-        plaintext = crypto.decrypt(
-            _key(cookie), row.receipt or b"", context=_context(cookie.draft_id)
-        )
-    except crypto.DecryptionError:
+    opened = open_receipt(cookie, row.receipt)
+    if opened is None:
         # Not this browser's key: it has nothing to be shown.
         return SentState.ENDED, None
-    values = json.loads(plaintext)
-    support = tuple(str(code) for code in values.get("support", ()))
-    typed = str(values.get("typed", ""))
-    return SentState.SHOWING, SentReceipt(values["reference"], values["receipt"], support, typed)
+    receipt, until = opened
+    if until <= (now or utcnow()):
+        return SentState.ENDED, None  # the row goes on its purge day
+    return SentState.SHOWING, receipt
 
 
 class LastFour(Enum):

@@ -7,26 +7,29 @@ import datetime as dt
 import re
 
 from flask import Flask, render_template
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from reporting import drafts
 from reporting.db import database
 from reporting.models import Draft
 
 from .conftest import Reporter, csrf_token, full_answers
+from .draft_clock import DRAFT_COOKIE, draft_expiry, set_draft_expiry
 
 
-def expiry(app: Flask) -> dt.datetime:
+def expiry(app: Flask, reporter: Reporter) -> dt.datetime:
+    return draft_expiry(app, reporter.client.get_cookie(DRAFT_COOKIE).value)
+
+
+def expire_in(app: Flask, reporter: Reporter, seconds: float) -> None:
+    when = drafts.utcnow() + dt.timedelta(seconds=seconds)
+    set_draft_expiry(app, reporter.client.get_cookie(DRAFT_COOKIE).value, when)
+
+
+def sent_row(app: Flask) -> tuple[bytes | None, dt.date]:
     with database(app).session() as db:
-        value = db.scalar(select(Draft.expires_at))
-    assert value is not None
-    return value
-
-
-def expire_in(app: Flask, seconds: float) -> None:
-    with database(app).session() as db:
-        db.execute(update(Draft).values(expires_at=drafts.utcnow() + dt.timedelta(seconds=seconds)))
-        db.commit()
+        row = db.execute(select(Draft.receipt, Draft.purge_on)).one()
+    return row.receipt, row.purge_on
 
 
 def token_from(reporter: Reporter, path: str = "/report/danger") -> str:
@@ -36,12 +39,12 @@ def token_from(reporter: Reporter, path: str = "/report/danger") -> str:
 def test_keep_alive_pushes_the_expiry_back(app, reporter) -> None:
     reporter.start()
     token = token_from(reporter)
-    expire_in(app, 120)
+    expire_in(app, reporter, 120)
     before = drafts.utcnow()
     response = reporter.client.post("/report/keep-alive", data={"csrf_token": token})
     assert response.status_code == 204 and response.get_data() == b""
     idle = dt.timedelta(minutes=app.config["DRAFT_IDLE_MINUTES"])
-    assert before + idle <= expiry(app) <= drafts.utcnow() + idle
+    assert before + idle <= expiry(app, reporter) <= drafts.utcnow() + idle
     # The answers are untouched.
     reporter.answer("danger", {"danger": "no"})
     assert 'value="no" checked' in reporter.get("/report/danger").get_data(as_text=True)
@@ -49,17 +52,17 @@ def test_keep_alive_pushes_the_expiry_back(app, reporter) -> None:
 
 def test_keep_alive_needs_the_csrf_token(app, reporter) -> None:
     reporter.start()
-    expire_in(app, 120)
-    before = expiry(app)
+    expire_in(app, reporter, 120)
+    before = expiry(app, reporter)
     response = reporter.client.post("/report/keep-alive", data={})
     assert response.status_code == 400
-    assert expiry(app) == before
+    assert expiry(app, reporter) == before
 
 
 def test_keep_alive_needs_a_live_draft(app, reporter) -> None:
     reporter.start()
     token = token_from(reporter)
-    expire_in(app, -1)
+    expire_in(app, reporter, -1)
     gone = reporter.client.post("/report/keep-alive", data={"csrf_token": token})
     assert gone.status_code == 410
     assert "Your answers have been deleted" in gone.get_data(as_text=True)
@@ -74,10 +77,10 @@ def test_keep_alive_does_not_revive_a_sent_draft(app, reporter, team) -> None:
     reporter.answer_all(full_answers())
     token = token_from(reporter, "/report/check")
     reporter.send()
-    before = expiry(app)
+    before = sent_row(app)
     response = reporter.client.post("/report/keep-alive", data={"csrf_token": token})
     assert response.status_code == 303 and response.location.endswith("/report/sent")
-    assert expiry(app) == before
+    assert sent_row(app) == before
 
 
 def test_keep_alive_is_rate_limited_like_every_post(make_app) -> None:
@@ -98,7 +101,7 @@ def test_keep_alive_is_rate_limited_like_every_post(make_app) -> None:
 def test_the_warning_is_on_journey_pages_with_the_seconds_left(app, reporter, team) -> None:
     reporter.start()
     reporter.answer_all(full_answers())
-    expire_in(app, 1000)
+    expire_in(app, reporter, 1000)
     for path in ("/report/danger", "/report/check"):
         html = reporter.get(path).get_data(as_text=True)
         dialog = re.search(r"<dialog [^>]*>", html)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from reporting import crypto, drafts
 from reporting.db import database
@@ -16,6 +16,7 @@ from reporting.models import Draft, Report, ReportIncidentType, ReportKey, Repor
 from reporting.reports import open_report
 
 from .conftest import Reporter, csrf_token, full_answers
+from .draft_clock import DRAFT_COOKIE, set_draft_expiry
 
 RECEIPT = re.compile(r"(\d{4}) (\d{4}) (\d{4}) (\d{4})")
 
@@ -211,9 +212,7 @@ def test_exit_page_link_is_on_every_journey_page(reporter) -> None:
 def test_expired_draft_says_so_and_offers_a_fresh_start(app, reporter) -> None:
     reporter.start()
     reporter.answer("danger", {"danger": "no"})
-    with database(app).session() as db:
-        db.execute(update(Draft).values(expires_at=dt.datetime(2000, 1, 1)))
-        db.commit()
+    set_draft_expiry(app, reporter.client.get_cookie(DRAFT_COOKIE).value, dt.datetime(2000, 1, 1))
     response = reporter.get("/report/reporting-as")
     html = response.get_data(as_text=True)
     assert response.status_code == 410

@@ -26,7 +26,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
@@ -35,6 +35,7 @@ from reporting.db import database
 from reporting.models import Draft, Report
 
 from .conftest import HttpsClient
+from .draft_clock import set_draft_expiry, set_sent_until
 from .helpers import Form, Page, read_page
 
 START = "/"
@@ -561,10 +562,13 @@ class JourneyPaths(RuleBasedStateMachine):
         if self.draft_id is None or not self.genuine:
             return
         past = drafts.utcnow() - dt.timedelta(minutes=1)
-        with database(self.app).engine.begin() as connection:
-            connection.execute(
-                update(Draft).where(Draft.id == self.draft_id).values(expires_at=past)
-            )
+        value = self._cookie()
+        cookie = drafts.DraftCookie.parse(value)
+        if value is not None and cookie is not None:  # the expiry is under the cookie's key
+            if cookie.sent:
+                set_sent_until(self.app, value, past)
+            else:
+                set_draft_expiry(self.app, value, past)
         self.saved.clear()
         self.pending = None
 

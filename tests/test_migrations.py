@@ -138,7 +138,7 @@ def test_0007_keeps_unsent_drafts_and_its_downgrade_drops_only_sent_ones(app) ->
             ),
             {"blob": b"\x01ciphertext"},
         )
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0007")  # 0011 deletes drafts
     with engine.begin() as connection:
         rows = connection.execute(
             text("SELECT id, answers, sent, receipt FROM drafts ORDER BY id")

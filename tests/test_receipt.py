@@ -17,6 +17,7 @@ from reporting.db import database
 from reporting.models import Draft, Report
 
 from .conftest import HttpsClient, Reporter, csrf_token, database_bytes, full_answers
+from .draft_clock import sent_until, set_sent_until
 
 DRAFT = "__Host-draft"
 SESSION = "__Host-session"
@@ -300,9 +301,7 @@ def test_checking_the_receipt_needs_the_csrf_token(app, reporter, team) -> None:
 
 def test_an_expired_sent_state_says_the_report_was_sent(app, reporter, team) -> None:
     _reference, receipt = shown(send_one(reporter))
-    with database(app).session() as db:
-        db.execute(update(Draft).values(expires_at=dt.datetime(2000, 1, 1)))
-        db.commit()
+    set_sent_until(app, reporter.client.get_cookie(DRAFT).value, dt.datetime(2000, 1, 1))
     _assert_sent_and_gone(reporter, receipt)
     assert reporter.client.get_cookie(DRAFT).value == "sent"
 
@@ -312,8 +311,9 @@ def test_purge_removes_expired_sent_rows_and_keeps_live_ones(app, reporter, team
     runner = app.test_cli_runner()
     assert "Deleted 0 expired draft(s)" in runner.invoke(args=["purge-drafts"]).output
     assert draft_row(app) is not None
+    # Its purge day is the day after the one its sent state ends in: make that today.
     with database(app).session() as db:
-        db.execute(update(Draft).values(expires_at=drafts.utcnow() - dt.timedelta(seconds=1)))
+        db.execute(update(Draft).values(purge_on=drafts.utcnow().date()))
         db.commit()
     assert "Deleted 1 expired draft(s)" in runner.invoke(args=["purge-drafts"]).output
     assert draft_row(app) is None
@@ -327,7 +327,10 @@ def test_the_sent_state_lasts_a_short_while(app, reporter, team) -> None:
     row = draft_row(app)
     assert row is not None
     expected = before + dt.timedelta(minutes=sent.SENT_MINUTES)
-    assert expected <= row.expires_at <= expected + dt.timedelta(seconds=30)
+    until = sent_until(app, reporter.client.get_cookie(DRAFT).value)
+    assert expected <= until <= expected + dt.timedelta(seconds=30)
+    # In clear, only the day it may be purged from.
+    assert row.purge_on == until.date() + dt.timedelta(days=1)
 
 
 def test_exit_from_the_receipt_page_deletes_it(app, reporter, team) -> None:
