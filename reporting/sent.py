@@ -26,7 +26,7 @@ from sqlalchemy import Connection, bindparam, false, select, update
 from sqlalchemy.orm import Session
 
 from . import crypto
-from .drafts import DraftCookie, purge_day, utcnow
+from .drafts import DraftCookie, delete_draft, purge_day, utcnow
 from .models import Draft
 
 # How long the receipt can be shown again after sending: long enough to write it down, print
@@ -156,7 +156,10 @@ def read_sent(
         return SentState.ENDED, None
     receipt, until = opened
     if until <= (now or utcnow()):
-        return SentState.ENDED, None  # the row goes on its purge day
+        # Its end has come, which only this cookie's key can tell: the row goes now (the
+        # caller commits), rather than on its purge day.
+        delete_draft(db, cookie)
+        return SentState.ENDED, None
     return SentState.SHOWING, receipt
 
 

@@ -58,10 +58,7 @@ def sent_page() -> BaseResponse:
         )
         if cookie is not None and cookie.sent:
             _set_sent_marker(response)  # the key opens nothing any more
-            # Its row has expired: it goes now, not at the next purge.
-            db = get_session()
-            drafts.purge_expired(db)
-            db.commit()
+        get_session().commit()  # read_sent deleted an ended state's row
         return response
     error = ERRORS.get(request.args.get("error", ""))
     html = render_template(

@@ -104,12 +104,6 @@ def _no_draft(_error: Exception) -> BaseResponse:
 
 @bp.errorhandler(drafts.DraftExpired)
 def _draft_expired(_error: Exception) -> BaseResponse:
-    # The page says the answers are deleted: make it so now, not at the next purge. Only
-    # expired rows go (a cookie whose key opens nothing does not delete a live draft).
-    db = get_session()
-    db.rollback()
-    drafts.purge_expired(db)
-    db.commit()
     response = make_response(
         render_template(
             "journey/expired.html",
