@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, select
 
-from . import audit, audit_check, cli, migrate
+from . import audit, audit_check, cli, keyauth, migrate
 from .db import database
 from .models import AuditEntry, Team
 
@@ -43,6 +43,23 @@ def _rekey_audit_log() -> None:
             count = audit_check.rekey(db, accept_break=True)
             db.commit()
             click.echo(f"Keyed the demo's audit log ({count} entries), as `audit rekey` does.")
+
+
+def _authenticate_team_keys() -> None:
+    """An older demo's team keys had no MAC, and sends refuse such keys: authenticate them, as
+    a deployment's administrator does once with `keys authenticate` after checking the list."""
+    with database().session() as db:
+        unchecked = [
+            item.team_key
+            for item in keyauth.review(db)
+            if item.problem is not None and not item.refused
+        ]
+        if unchecked:
+            done = keyauth.authenticate_rows(db, unchecked)
+            db.commit()
+            click.echo(
+                f"Authenticated the demo's team keys ({len(done)}), as `keys authenticate` does."
+            )
 
 
 def _schema_state(engine: Engine) -> tuple[set[str], set[str]]:
@@ -110,6 +127,7 @@ def demo_command(email: str, host: str, port: int) -> None:
                 f"{', '.join(sorted(current)) or 'no revision'}, now at {', '.join(sorted(heads))}."
             )
             _rekey_audit_log()
+            _authenticate_team_keys()
         else:
             click.echo(f"Nothing to do: the demo instance in {instance} is ready and up to date.")
         if path.exists() and _forget_old_recovery_code(path):

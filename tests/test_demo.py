@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
-from reporting import ROOT, crypto, migrate
+from reporting import ROOT, crypto, keyauth, migrate
 from reporting.db import database
 from reporting.models import Team, User
 
@@ -107,7 +107,7 @@ def test_make_run_prepares_the_demo_then_serves_with_the_shipped_config(tmp_path
     assert "--workers" not in dry.stdout and "init" not in dry.stdout
 
 
-def test_an_older_demos_unkeyed_audit_log_is_keyed_on_upgrade(demo_app) -> None:
+def test_an_older_demos_audit_log_and_team_keys_are_keyed_on_upgrade(demo_app) -> None:
     _demo(demo_app)
     engine = database(demo_app).engine
     migrate.downgrade(engine, "0007")  # before the keyed log
@@ -129,3 +129,7 @@ def test_an_older_demos_unkeyed_audit_log_is_keyed_on_upgrade(demo_app) -> None:
     assert "Keyed the demo's audit log" in output
     verified = demo_app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verified.exit_code == 0, verified.output
+    # Its team key (made before keys carried a MAC) is authenticated too: reports can be sent.
+    assert "Authenticated the demo's team keys (1)" in output
+    with database(demo_app).session() as db:
+        assert [item.problem for item in keyauth.review(db)] == [None]
