@@ -26,7 +26,7 @@ from reporting.db import database
 from reporting.models import Draft, Grant, RecoverySeal, TeamKey, User
 from reporting.reports import data_key_context
 
-from .conftest import SECRET_KEY, Reporter, csrf_token, full_answers, sqlite_files
+from .conftest import SECRET_KEY, HttpsClient, Reporter, csrf_token, full_answers, sqlite_files
 from .draft_clock import DRAFT_COOKIE
 from .test_rotation import ADMIN, initialise, keys_by_grant, rotate
 
@@ -46,10 +46,17 @@ STAFF_STAMPS = {
 }
 
 
+@pytest.fixture
+def app(make_app: Any, tmp_path: Path) -> Flask:
+    """What a thief copies here is SQLite's files, so these tests run on SQLite in both CI
+    runs (test_reporter_rows_hold_no_time_finer_than_a_day runs on the suite's database)."""
+    built: Flask = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/reporting.sqlite3")
+    return built
+
+
 def _require_sqlite(app: Flask) -> list[Path]:
     files = sqlite_files(app)
-    if not files:
-        pytest.skip("file-level copy: SQLite only (PostgreSQL: the row-level test runs)")
+    assert files, "the file-level tests need the SQLite files"
     return files
 
 
@@ -257,10 +264,14 @@ def test_a_copy_after_sending_and_purging_holds_no_removed_answer_for_any_key_an
     _assert_no_fine_reporter_time(folder, connection)
 
 
-def test_reporter_rows_hold_no_time_finer_than_a_day(
-    app: Flask, reporter: Reporter, team: Any, make_app: Any
-) -> None:
+def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
     """Row level, on SQLite and PostgreSQL: a sent report, its sent state and a live draft."""
+    app = make_app()  # the suite's database, not this module's SQLite
+    app.test_client_class = HttpsClient
+    with database(app).session() as db:
+        keys.create_team(db, slug="review", name="Review team", today=dt.date.today())
+        db.commit()
+    reporter = Reporter(app.test_client())
     reporter.start()
     reporter.answer_all(full_answers())
     reporter.send()
