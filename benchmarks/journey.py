@@ -889,7 +889,7 @@ def profile_in_process(instance: Instance, slug: str, runs: int,
 
     app = create_app({
         "SECRET_KEY": instance.secret_key, "RECEIPT_PEPPER": instance.pepper,
-        "DATABASE_URL": instance.database_url, "DEV_HTTP": True,
+        "DATABASE_URL": instance.database_url, "DEV_HTTP": True, "ALLOW_TEST_KDF": True,
         "RECEIPT_KDF": crypto.FAST_TEST_KDF, "RATELIMIT_POST": HIGH_LIMIT,
         "RATELIMIT_POST_NETWORK": HIGH_LIMIT, "RATELIMIT_SUBMIT": HIGH_LIMIT,
         "RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
