@@ -44,6 +44,7 @@ chromium:
 
 test: $(VENV)/.installed-test chromium
 	$(VENV)/bin/ruff check reporting tests migrations benchmarks wsgi.py gunicorn.conf.py
+	$(VENV)/bin/ruff format --check reporting tests migrations benchmarks wsgi.py gunicorn.conf.py
 	$(PY) -m pytest
 
 # A long run of the journey-paths state machine (benchmarks/README.md); FUZZ_ARGS passes options,

@@ -85,9 +85,13 @@ def _radio(label: str) -> RadioField:
 
 
 def _multi(label: str) -> SelectMultipleField:
-    return SelectMultipleField(label, choices=CHOICES, validators=[Optional()],
-                               widget=ListWidget(prefix_label=False),
-                               option_widget=CheckboxInput())
+    return SelectMultipleField(
+        label,
+        choices=CHOICES,
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
 
 
 class BareForm(FlaskForm):
@@ -98,8 +102,9 @@ class BareForm(FlaskForm):
     f05 = _text("Field 5")
     f06 = _text("Field 6")
     f07 = _text("Field 7")
-    f08 = StringField("Email", validators=[DataRequired(), Length(max=254),
-                                           Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")])
+    f08 = StringField(
+        "Email", validators=[DataRequired(), Length(max=254), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    )
     f09 = _area("Field 9")
     f10 = _area("Field 10")
     f11 = _area("Field 11")
@@ -118,10 +123,18 @@ class BareForm(FlaskForm):
 VALID_ANSWERS: dict[str, Any] = {
     **{f"f{i:02d}": f"Answer to field {i}" for i in range(1, 8)},
     "f08": "person@example.org",
-    **{f"f{i:02d}": f"A longer answer to field {i}, as a person might type it." for i in
-       range(9, 13)},
-    "f13": "a", "f14": "b", "f15": "c", "f16": "d", "f17": "a",
-    "f18": ["a", "c"], "f19": ["b"], "f20": "42",
+    **{
+        f"f{i:02d}": f"A longer answer to field {i}, as a person might type it."
+        for i in range(9, 13)
+    },
+    "f13": "a",
+    "f14": "b",
+    "f15": "c",
+    "f16": "d",
+    "f17": "a",
+    "f18": ["a", "c"],
+    "f19": ["b"],
+    "f20": "42",
 }
 
 PAGE = """<!DOCTYPE html>
@@ -183,9 +196,16 @@ def create_app(secret_key: str | None = None, database_url: str | None = None) -
             if not form.validate():
                 return render_template("form.html", title="Bare form", form=form), 400
             with sessions() as db:
-                db.add(Submission(created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                                  **{k: v if not isinstance(v, list) else ",".join(v)
-                                     for k, v in form.data.items() if k.startswith("f")}))
+                db.add(
+                    Submission(
+                        created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                        **{
+                            k: v if not isinstance(v, list) else ",".join(v)
+                            for k, v in form.data.items()
+                            if k.startswith("f")
+                        },
+                    )
+                )
                 db.commit()
             return redirect(url_for("form_page"))
         return render_template("form.html", title="Bare form", form=form)

@@ -96,51 +96,73 @@ def _answers() -> dict[str, dict[str, Any]]:
         "reporting-as": {"reporter_type": "victim"},
         "what-happened": {"incident_types": ["verbal", "threats"]},
         "why": {"strands": ["religion", "race"]},
-        "why-details": {"why_details": "They shouted slurs about my religion and where I am "
-                                       "from, and made gestures."},
+        "why-details": {
+            "why_details": "They shouted slurs about my religion and where I am "
+            "from, and made gestures."
+        },
         "when": {"incident_date": [str(when.day), str(when.month), str(when.year)]},
         "time-of-day": {"time_of_day": "evening"},
         "still-happening": {"still_happening": "before"},
         "where": {"place_type": "street"},
         "district": {"district": "kettering"},
-        "location": {"place": "Outside the library on the high street",
-                     "online_place": "a local community forum"},
-        "account": {"account": (
-            "Two men followed me home from the bus stop. They shouted abuse about my religion "
-            "and told me to go back to where I came from. One of them pushed me against a wall "
-            "and the other filmed it on his phone, laughing. It went on for about ten minutes "
-            "until a shopkeeper came out and they ran off towards the park. The same two men "
-            "have shouted at me before near the library, and I now avoid walking that way. "
-            "I did not recognise them, but I think they live nearby because I have seen them "
-            "at the corner shop. I am scared it will happen again.")},
-        "responsible": {"how_many": "two-to-four", "known_as": "stranger",
-                        "description": "Tall, red jacket, about thirty"},
+        "location": {
+            "place": "Outside the library on the high street",
+            "online_place": "a local community forum",
+        },
+        "account": {
+            "account": (
+                "Two men followed me home from the bus stop. They shouted abuse about my religion "
+                "and told me to go back to where I came from. One of them pushed me against a wall "
+                "and the other filmed it on his phone, laughing. It went on for about ten minutes "
+                "until a shopkeeper came out and they ran off towards the park. The same two men "
+                "have shouted at me before near the library, and I now avoid walking that way. "
+                "I did not recognise them, but I think they live nearby because I have seen them "
+                "at the corner shop. I am scared it will happen again."
+            )
+        },
+        "responsible": {
+            "how_many": "two-to-four",
+            "known_as": "stranger",
+            "description": "Tall, red jacket, about thirty",
+        },
         "witnesses": {"witnesses": "yes", "witness_details": "A shopkeeper on the high street"},
         "harm": {"harm": "A bruise on my arm"},
         "impact": {"impact": "I am scared to go out", "support": ["talk", "victim-service"]},
         "police": {"told_police": "yes", "crime_reference": "CR123456"},
         "sharing": {"share_with_police": "without-details", "share_with_support": "yes"},
         "contact": {"contact": "email"},
-        "contact-details": {"email": "person@example.org", "phone": "",
-                            "safe_times": "Evenings", "leave_message": "no",
-                            "language_needs": "Polish interpreter"},
-        "about": {"name": "Sam", "age_band": "25-34", "disability": "prefer-not",
-                  "ethnicity": "White Polish", "religion": "Catholic",
-                  "sexual_orientation": "Gay", "gender": "Man"},
+        "contact-details": {
+            "email": "person@example.org",
+            "phone": "",
+            "safe_times": "Evenings",
+            "leave_message": "no",
+            "language_needs": "Polish interpreter",
+        },
+        "about": {
+            "name": "Sam",
+            "age_band": "25-34",
+            "disability": "prefer-not",
+            "ethnicity": "White Polish",
+            "religion": "Catholic",
+            "sexual_orientation": "Gay",
+            "gender": "Man",
+        },
     }
 
 
 ANSWERS = _answers()
 # Pages split off since (the journey asks these on pages of their own); values as above.
-ANSWERS.update({
-    "responsible-description": {"description": "Tall, red jacket, about thirty"},
-    "witness-details": {"witness_details": "A shopkeeper on the high street"},
-    "crime-reference": {"crime_reference": "CR123456"},
-    "contact-language": {"language_needs": "Polish interpreter"},
-    "about-disability": {"disability": "prefer-not"},
-    "about-background": {"ethnicity": "White Polish", "religion": "Catholic"},
-    "about-identity": {"sexual_orientation": "Gay", "gender": "Man"},
-})
+ANSWERS.update(
+    {
+        "responsible-description": {"description": "Tall, red jacket, about thirty"},
+        "witness-details": {"witness_details": "A shopkeeper on the high street"},
+        "crime-reference": {"crime_reference": "CR123456"},
+        "contact-language": {"language_needs": "Polish interpreter"},
+        "about-disability": {"disability": "prefer-not"},
+        "about-background": {"ethnicity": "White Polish", "religion": "Catholic"},
+        "about-identity": {"sexual_orientation": "Gay", "gender": "Man"},
+    }
+)
 
 
 class BenchmarkError(RuntimeError):
@@ -155,10 +177,20 @@ class BenchmarkError(RuntimeError):
 # every connection anyway.
 
 
-def build_request(port: int, method: str, path: str, cookies: Mapping[str, str] | None = None,
-                  form: Mapping[str, Any] | None = None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}",
-             "User-Agent: reporting-benchmark", "Accept: text/html,*/*", "Connection: close"]
+def build_request(
+    port: int,
+    method: str,
+    path: str,
+    cookies: Mapping[str, str] | None = None,
+    form: Mapping[str, Any] | None = None,
+) -> bytes:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: 127.0.0.1:{port}",
+        "User-Agent: reporting-benchmark",
+        "Accept: text/html,*/*",
+        "Connection: close",
+    ]
     if cookies:
         lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
     body = b""
@@ -206,7 +238,7 @@ def _dechunk(body: bytes) -> bytes:
         if size == 0:
             break
         out += rest[:size]
-        rest = rest[size + 2:]
+        rest = rest[size + 2 :]
     return bytes(out)
 
 
@@ -231,8 +263,9 @@ class Browser:
         self.token = ""
 
     def request(self, method: str, path: str, form: Mapping[str, Any] | None = None) -> Reply:
-        reply = parse_reply(send_raw(self.port, build_request(
-            self.port, method, path, self.cookies, form)))
+        reply = parse_reply(
+            send_raw(self.port, build_request(self.port, method, path, self.cookies, form))
+        )
         for key, value in reply.headers:
             if key.lower() != "set-cookie":
                 continue
@@ -248,8 +281,9 @@ class Browser:
     def get(self, path: str, expect: int = 200) -> Reply:
         reply = self.request("GET", path)
         if reply.status != expect:
-            raise BenchmarkError(f"GET {path}: {reply.status}, expected {expect}: "
-                                 f"{reply.text[:500]}")
+            raise BenchmarkError(
+                f"GET {path}: {reply.status}, expected {expect}: {reply.text[:500]}"
+            )
         match = _CSRF.search(reply.text)
         if match:
             self.token = match.group(1)
@@ -258,8 +292,9 @@ class Browser:
     def post(self, path: str, data: Mapping[str, Any], expect: int = 302) -> Reply:
         reply = self.request("POST", path, {"csrf_token": self.token, **data})
         if reply.status != expect:
-            raise BenchmarkError(f"POST {path}: {reply.status}, expected {expect}: "
-                                 f"{reply.text[:1500]}")
+            raise BenchmarkError(
+                f"POST {path}: {reply.status}, expected {expect}: {reply.text[:1500]}"
+            )
         return reply
 
 
@@ -380,9 +415,13 @@ class LoadResult:
         latencies = sorted(t for s in slices for t in s.latencies)
         errors = [e for s in slices for e in s.errors]
         wall = sum(s.wall for s in slices)
-        result = cls(label=label, requests=len(latencies), errors=len(errors), seconds=wall,
-                     slice_rps=[round(len(s.latencies) / s.wall, 1) if s.wall else 0.0
-                                for s in slices])
+        result = cls(
+            label=label,
+            requests=len(latencies),
+            errors=len(errors),
+            seconds=wall,
+            slice_rps=[round(len(s.latencies) / s.wall, 1) if s.wall else 0.0 for s in slices],
+        )
         sent = len(latencies) + len(errors)
         if latencies and wall:
             result.rps = len(latencies) / wall
@@ -403,11 +442,13 @@ class LoadResult:
     def line(self) -> str:
         busy = "n/a" if self.other_cpu_cores is None else f"{self.other_cpu_cores:.2f} cores"
         spread = ", ".join(f"{r:.0f}" for r in self.slice_rps)
-        text = (f"  {self.label:<42} {self.requests:>6} req in {self.seconds:5.1f} s "
-                f"{self.rps:7.1f} req/s  median {self.median_ms:6.1f} ms  "
-                f"p90 {self.p90_ms:6.1f} ms\n  {'':<42} per slice req/s: {spread}; CPU per "
-                f"request: server {self.server_cpu_ms_per_request:.2f} ms, client "
-                f"{self.client_cpu_ms_per_request:.2f} ms; rest of machine busy {busy}")
+        text = (
+            f"  {self.label:<42} {self.requests:>6} req in {self.seconds:5.1f} s "
+            f"{self.rps:7.1f} req/s  median {self.median_ms:6.1f} ms  "
+            f"p90 {self.p90_ms:6.1f} ms\n  {'':<42} per slice req/s: {spread}; CPU per "
+            f"request: server {self.server_cpu_ms_per_request:.2f} ms, client "
+            f"{self.client_cpu_ms_per_request:.2f} ms; rest of machine busy {busy}"
+        )
         if self.errors:
             text += f"\n    !! {self.errors} unexpected responses, first: {self.first_error}"
         if self.note:
@@ -418,8 +459,15 @@ class LoadResult:
 STOP = threading.Event()  # set on Ctrl+C / SIGTERM so load threads stop promptly
 
 
-def run_load(server: Server, next_request: Callable[[int], bytes | None], *, expect: int,
-             concurrency: int, seconds: float, max_requests: int | None = None) -> Slice:
+def run_load(
+    server: Server,
+    next_request: Callable[[int], bytes | None],
+    *,
+    expect: int,
+    concurrency: int,
+    seconds: float,
+    max_requests: int | None = None,
+) -> Slice:
     """``concurrency`` threads, each sending ``next_request(its index)`` back to back until
     ``seconds`` pass (or, with ``max_requests``, until that many are sent), or until
     ``next_request`` returns None."""
@@ -462,8 +510,7 @@ def run_load(server: Server, next_request: Callable[[int], bytes | None], *, exp
 
     before = CpuSnapshot.take(server.process.pid)
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,), daemon=True)
-               for i in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -502,20 +549,46 @@ class Server:
 SERVERS: list[Server] = []
 
 
-def start_gunicorn(name: str, app_spec: str, env: Mapping[str, str], tmp: Path, workers: int,
-                   extra: list[str] | None = None) -> Server:
+def start_gunicorn(
+    name: str,
+    app_spec: str,
+    env: Mapping[str, str],
+    tmp: Path,
+    workers: int,
+    extra: list[str] | None = None,
+) -> Server:
     port = free_port()
     log = tmp / f"{name}-gunicorn.log"
-    command = [str(GUNICORN), "--workers", str(workers), "--worker-class", "sync",
-               "--bind", f"127.0.0.1:{port}", "--error-logfile", str(log),
-               "--log-level", "warning", "--chdir", str(ROOT), *(extra or []), app_spec]
+    command = [
+        str(GUNICORN),
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--error-logfile",
+        str(log),
+        "--log-level",
+        "warning",
+        "--chdir",
+        str(ROOT),
+        *(extra or []),
+        app_spec,
+    ]
     # Started from tmp, not the checkout, so gunicorn does not read the shipped
     # gunicorn.conf.py (one process on memory:// limits): the benchmark measures its own
     # process model, with limits it never reaches. --chdir then finds wsgi.py.
     # Own session: Ctrl+C in the terminal reaches only us, and we stop the server ourselves.
-    process = subprocess.Popen(command, cwd=tmp, env=dict(env), stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        cwd=tmp,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     server = Server(name, port, process, log)
     SERVERS.append(server)
     return server
@@ -526,19 +599,22 @@ def wait_ready(server: Server, path: str = "/", timeout: float = 60.0) -> None:
     last = ""
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise BenchmarkError(f"{server.name} exited with {server.process.returncode}:\n"
-                                 f"{server.log_tail()}")
+            raise BenchmarkError(
+                f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}"
+            )
         try:
-            reply = parse_reply(send_raw(server.port, build_request(server.port, "GET", path),
-                                         timeout=5))
+            reply = parse_reply(
+                send_raw(server.port, build_request(server.port, "GET", path), timeout=5)
+            )
             if reply.status == 200:
                 return
             last = f"status {reply.status}: {reply.text[:300]}"
         except (OSError, BenchmarkError) as exc:
             last = str(exc)
         time.sleep(0.1)
-    raise BenchmarkError(f"{server.name} not ready after {timeout:.0f} s ({last}):\n"
-                         f"{server.log_tail()}")
+    raise BenchmarkError(
+        f"{server.name} not ready after {timeout:.0f} s ({last}):\n{server.log_tail()}"
+    )
 
 
 def stop_server(server: Server) -> None:
@@ -587,33 +663,43 @@ class Instance:
 
     def app_env(self, receipt_kdf: crypto.Argon2Params) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("REPORTING_", "BARE_"))}
-        env.update({
-            "REPORTING_SECRET_KEY": self.secret_key,
-            "REPORTING_RECEIPT_PEPPER": self.pepper,
-            "REPORTING_DATABASE_URL": self.database_url,
-            "REPORTING_DEV_HTTP": "true",
-            "REPORTING_RATELIMIT_POST": HIGH_LIMIT,
-            "REPORTING_RATELIMIT_POST_NETWORK": HIGH_LIMIT,
-            "REPORTING_RATELIMIT_SUBMIT": HIGH_LIMIT,
-            "REPORTING_RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
-            "REPORTING_RATELIMIT_STORAGE_URI": "memory://",
-            "REPORTING_ALLOW_TEST_KDF": "true",  # the submit is measured at the test cost too
-            "REPORTING_RECEIPT_KDF": json.dumps([receipt_kdf.memory_cost_kib,
-                                                 receipt_kdf.iterations, receipt_kdf.lanes]),
-        })
+        env.update(
+            {
+                "REPORTING_SECRET_KEY": self.secret_key,
+                "REPORTING_RECEIPT_PEPPER": self.pepper,
+                "REPORTING_DATABASE_URL": self.database_url,
+                "REPORTING_DEV_HTTP": "true",
+                "REPORTING_RATELIMIT_POST": HIGH_LIMIT,
+                "REPORTING_RATELIMIT_POST_NETWORK": HIGH_LIMIT,
+                "REPORTING_RATELIMIT_SUBMIT": HIGH_LIMIT,
+                "REPORTING_RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
+                "REPORTING_RATELIMIT_STORAGE_URI": "memory://",
+                "REPORTING_ALLOW_TEST_KDF": "true",  # the submit is measured at the test cost too
+                "REPORTING_RECEIPT_KDF": json.dumps(
+                    [receipt_kdf.memory_cost_kib, receipt_kdf.iterations, receipt_kdf.lanes]
+                ),
+            }
+        )
         return env
 
     def bare_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("REPORTING_", "BARE_"))}
-        env.update({"BARE_SECRET_KEY": self.secret_key,
-                    "BARE_DATABASE_URL": f"sqlite:///{self.tmp}/bare.sqlite3"})
+        env.update(
+            {
+                "BARE_SECRET_KEY": self.secret_key,
+                "BARE_DATABASE_URL": f"sqlite:///{self.tmp}/bare.sqlite3",
+            }
+        )
         return env
 
 
 def prepare_instance(tmp: Path) -> Instance:
-    instance = Instance(tmp=tmp, database_url=f"sqlite:///{tmp}/reporting.sqlite3",
-                        secret_key="bench-" + secrets.token_urlsafe(48),
-                        pepper=_env_safe_hex(32))
+    instance = Instance(
+        tmp=tmp,
+        database_url=f"sqlite:///{tmp}/reporting.sqlite3",
+        secret_key="bench-" + secrets.token_urlsafe(48),
+        pepper=_env_safe_hex(32),
+    )
     engine = make_engine(instance.database_url)
     try:
         migrate.upgrade(engine)
@@ -682,12 +768,20 @@ class Load:
     observe: Callable[[Slice], None] = lambda _slice: None
 
 
-def per_user(port: int, users: list[Browser], method: str, path: str,
-             form: Mapping[str, Any] | None = None) -> Callable[[int], bytes]:
+def per_user(
+    port: int, users: list[Browser], method: str, path: str, form: Mapping[str, Any] | None = None
+) -> Callable[[int], bytes]:
     """Each load thread sends the same prebuilt request with its own user's cookies."""
-    prebuilt = [build_request(port, method, path, user.cookies,
-                              None if form is None else {"csrf_token": user.token, **form})
-                for user in users]
+    prebuilt = [
+        build_request(
+            port,
+            method,
+            path,
+            user.cookies,
+            None if form is None else {"csrf_token": user.token, **form},
+        )
+        for user in users
+    ]
     return lambda index: prebuilt[index]
 
 
@@ -698,8 +792,9 @@ class SubmitSource:
     so far could use.
     """
 
-    def __init__(self, server: Server, users: list[Browser], factory: DraftFactory,
-                 concurrency: int) -> None:
+    def __init__(
+        self, server: Server, users: list[Browser], factory: DraftFactory, concurrency: int
+    ) -> None:
         self.server, self.users, self.factory = server, users, factory
         self.concurrency = concurrency
         self.pool: list[str] = []
@@ -714,12 +809,16 @@ class SubmitSource:
                 return None
             draft = self.pool.pop()
         user = self.users[index % len(self.users)]
-        return build_request(self.server.port, "POST", "/report/check",
-                             {SESSION_COOKIE: user.cookies[SESSION_COOKIE], DRAFT_COOKIE: draft},
-                             {"csrf_token": user.token})
+        return build_request(
+            self.server.port,
+            "POST",
+            "/report/check",
+            {SESSION_COOKIE: user.cookies[SESSION_COOKIE], DRAFT_COOKIE: draft},
+            {"csrf_token": user.token},
+        )
 
     def prepare(self, seconds: float, requests: int | None) -> None:
-        wanted = (requests if requests is not None else int(self.rate * seconds * 2))
+        wanted = requests if requests is not None else int(self.rate * seconds * 2)
         wanted += 10 * self.concurrency
         if len(self.pool) < wanted:
             started = time.perf_counter()
@@ -743,12 +842,18 @@ def interleave(loads: list[Load], args: argparse.Namespace) -> dict[str, LoadRes
     for load in loads:
         if args.warmup > 0:
             load.prepare(args.warmup, None)
-            warm = run_load(load.server, load.next_request, expect=load.expect,
-                            concurrency=args.concurrency, seconds=args.warmup)
+            warm = run_load(
+                load.server,
+                load.next_request,
+                expect=load.expect,
+                concurrency=args.concurrency,
+                seconds=args.warmup,
+            )
             load.observe(warm)
             if warm.errors and not warm.latencies:
-                raise BenchmarkError(f"{load.label}: every warm-up request failed, first: "
-                                     f"{warm.errors[0]}")
+                raise BenchmarkError(
+                    f"{load.label}: every warm-up request failed, first: {warm.errors[0]}"
+                )
     slices: dict[str, list[Slice]] = {load.key: [] for load in loads}
     for number in range(rounds):
         requests = None
@@ -756,9 +861,14 @@ def interleave(loads: list[Load], args: argparse.Namespace) -> dict[str, LoadRes
             requests = args.requests // rounds + (1 if number < args.requests % rounds else 0)
         for load in loads if number % 2 == 0 else reversed(loads):
             load.prepare(args.seconds / rounds, requests)
-            piece = run_load(load.server, load.next_request, expect=load.expect,
-                             concurrency=args.concurrency, seconds=args.seconds / rounds,
-                             max_requests=requests)
+            piece = run_load(
+                load.server,
+                load.next_request,
+                expect=load.expect,
+                concurrency=args.concurrency,
+                seconds=args.seconds / rounds,
+                max_requests=requests,
+            )
             load.observe(piece)
             slices[load.key].append(piece)
     results = {load.key: LoadResult.from_slices(load.label, slices[load.key]) for load in loads}
@@ -778,15 +888,26 @@ def ratio_line(name: str, app: LoadResult, bare: LoadResult) -> float:
     overall = app.rps / bare.rps if bare.rps else 0.0
     ratio = statistics.median(pairs) if pairs else overall
     latency = app.median_ms / bare.median_ms if bare.median_ms else 0.0
-    cpu = (bare.server_cpu_ms_per_request / app.server_cpu_ms_per_request
-           if app.server_cpu_ms_per_request else 0.0)
+    cpu = (
+        bare.server_cpu_ms_per_request / app.server_cpu_ms_per_request
+        if app.server_cpu_ms_per_request
+        else 0.0
+    )
     CPU_RATIOS[name] = cpu
-    RATIO_DETAILS[name] = {"median_of_rounds": ratio, "rounds": pairs, "overall": overall,
-                           "median_latency_ratio": latency, "server_cpu_ratio": cpu}
+    RATIO_DETAILS[name] = {
+        "median_of_rounds": ratio,
+        "rounds": pairs,
+        "overall": overall,
+        "median_latency_ratio": latency,
+        "server_cpu_ratio": cpu,
+    }
     spread = f"{min(pairs):.2f}-{max(pairs):.2f}" if pairs else "-"
-    print(f"  => {name}: {ratio:.2f}x the bare app's throughput (median of {len(pairs)} "
-          f"rounds, range {spread}; all slices together {overall:.2f}x); median latency "
-          f"{latency:.1f}x the bare app's; by server CPU per request {cpu:.2f}x", flush=True)
+    print(
+        f"  => {name}: {ratio:.2f}x the bare app's throughput (median of {len(pairs)} "
+        f"rounds, range {spread}; all slices together {overall:.2f}x); median latency "
+        f"{latency:.1f}x the bare app's; by server CPU per request {cpu:.2f}x",
+        flush=True,
+    )
     return ratio
 
 
@@ -802,8 +923,15 @@ class _AssetParser(html.parser.HTMLParser):
         a = {k: (v or "") for k, v in attrs}
         if tag == "link" and a.get("href"):
             rel = set(a.get("rel", "").lower().split())
-            if rel & {"stylesheet", "icon", "apple-touch-icon", "modulepreload", "preload",
-                      "manifest", "mask-icon"}:
+            if rel & {
+                "stylesheet",
+                "icon",
+                "apple-touch-icon",
+                "modulepreload",
+                "preload",
+                "manifest",
+                "mask-icon",
+            }:
                 self.assets.append((" ".join(sorted(rel)), a["href"]))
         elif tag == "script" and a.get("src"):
             self.assets.append(("module" if a.get("type") == "module" else "script", a["src"]))
@@ -813,7 +941,8 @@ class _AssetParser(html.parser.HTMLParser):
 
 _JS_IMPORT = re.compile(
     r"""(?:\bimport\s*(?:[\w*{}\s,$]+\s*from\s*)?|\bexport\s*[\w*{}\s,$]+\s*from\s*|"""
-    r"""\bimport\s*\(\s*)["']([^"']+)["']""")
+    r"""\bimport\s*\(\s*)["']([^"']+)["']"""
+)
 _CSS_REF = re.compile(r"""@import\s+(?:url\()?["']?([^"')\s;]+)|url\(\s*["']?([^"')]+)["']?\s*\)""")
 
 
@@ -844,8 +973,10 @@ def page_weight(port: int) -> tuple[list[tuple[str, str, int, int]], int]:
             parser.feed(text)
             queue.extend((k, urllib.parse.urljoin(absolute, u)) for k, u in parser.assets)
         elif path.endswith((".js", ".mjs")) and kind in ("module", "module import"):
-            queue.extend(("module import", urllib.parse.urljoin(absolute, m))
-                         for m in _JS_IMPORT.findall(text))
+            queue.extend(
+                ("module import", urllib.parse.urljoin(absolute, m))
+                for m in _JS_IMPORT.findall(text)
+            )
         elif path.endswith(".css"):
             for imported, ref in _CSS_REF.findall(text):
                 target = imported or ref
@@ -873,27 +1004,36 @@ def time_receipt_kdf(runs: int, pepper: bytes) -> dict[str, Any]:
         wall.append((time.perf_counter() - started) * 1000)
     _client, _server, other = cpu_between(before, CpuSnapshot.take(None))
     elapsed = time.perf_counter() - started_all
-    return {"wall_ms": wall, "cpu_ms": cpu,
-            "other_cores": None if other is None else other / elapsed}
+    return {
+        "wall_ms": wall,
+        "cpu_ms": cpu,
+        "other_cores": None if other is None else other / elapsed,
+    }
 
 
 # --- In-process profile (--profile) ----------------------------------------------------------
 
 
-def profile_in_process(instance: Instance, slug: str, runs: int,
-                       answers: dict[str, Any]) -> None:
+def profile_in_process(instance: Instance, slug: str, runs: int, answers: dict[str, Any]) -> None:
     """Time app and bare requests without gunicorn or sockets, and cProfile the app's."""
     from flask.testing import FlaskClient
 
     from reporting import create_app
 
-    app = create_app({
-        "SECRET_KEY": instance.secret_key, "RECEIPT_PEPPER": instance.pepper,
-        "DATABASE_URL": instance.database_url, "DEV_HTTP": True, "ALLOW_TEST_KDF": True,
-        "RECEIPT_KDF": crypto.FAST_TEST_KDF, "RATELIMIT_POST": HIGH_LIMIT,
-        "RATELIMIT_POST_NETWORK": HIGH_LIMIT, "RATELIMIT_SUBMIT": HIGH_LIMIT,
-        "RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": instance.secret_key,
+            "RECEIPT_PEPPER": instance.pepper,
+            "DATABASE_URL": instance.database_url,
+            "DEV_HTTP": True,
+            "ALLOW_TEST_KDF": True,
+            "RECEIPT_KDF": crypto.FAST_TEST_KDF,
+            "RATELIMIT_POST": HIGH_LIMIT,
+            "RATELIMIT_POST_NETWORK": HIGH_LIMIT,
+            "RATELIMIT_SUBMIT": HIGH_LIMIT,
+            "RATELIMIT_SUBMIT_NETWORK": HIGH_LIMIT,
+        }
+    )
     bare = bare_app.create_app(instance.secret_key, instance.bare_env()["BARE_DATABASE_URL"])
 
     def token(client: FlaskClient, path: str) -> str:
@@ -908,8 +1048,12 @@ def profile_in_process(instance: Instance, slug: str, runs: int,
         if page.slug == slug:
             break
         if page.applies(ANSWERS):
-            assert client.post(f"/report/{page.slug}",
-                               data={"csrf_token": tok, **ANSWERS[page.slug]}).status_code == 303
+            assert (
+                client.post(
+                    f"/report/{page.slug}", data={"csrf_token": tok, **ANSWERS[page.slug]}
+                ).status_code
+                == 303
+            )
     bare_client = bare.test_client()
     bare_tok = token(bare_client, "/")
     submitter = app.test_client()
@@ -927,15 +1071,14 @@ def profile_in_process(instance: Instance, slug: str, runs: int,
     path = f"/report/{slug}"
     cases: dict[str, Callable[[], Any]] = {
         f"app GET {path}": lambda: client.get(path),
-        f"app POST {path}": lambda: client.post(path, data={"csrf_token": tok,
-                                                            **ANSWERS[slug]}),
+        f"app POST {path}": lambda: client.post(path, data={"csrf_token": tok, **ANSWERS[slug]}),
         "bare GET /": lambda: bare_client.get("/"),
-        "bare POST /": lambda: bare_client.post("/", data={"csrf_token": bare_tok,
-                                                           **bare_app.VALID_ANSWERS}),
+        "bare POST /": lambda: bare_client.post(
+            "/", data={"csrf_token": bare_tok, **bare_app.VALID_ANSWERS}
+        ),
         "app POST /report/check (test KDF)": submit,
     }
-    print(f"\nIn-process timings (Flask test client, no gunicorn, no sockets; "
-          f"median of {runs}):")
+    print(f"\nIn-process timings (Flask test client, no gunicorn, no sockets; median of {runs}):")
     for name, call in cases.items():
         for _ in range(20):
             call()
@@ -963,62 +1106,120 @@ def profile_in_process(instance: Instance, slug: str, runs: int,
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=8.0,
-                        help="timed seconds of each measurement, all slices together (default 8)")
-    parser.add_argument("--requests", type=int, default=None, metavar="N",
-                        help="send exactly N timed requests per measurement instead of "
-                             "running for --seconds")
-    parser.add_argument("--concurrency", type=int, default=4, metavar="C",
-                        help="concurrent client threads, each a virtual user with its own "
-                             "session and draft (default 4)")
-    parser.add_argument("--rounds", type=int, default=4,
-                        help="split each measurement into this many slices, alternating "
-                             "between the app and the bare app (default 4)")
-    parser.add_argument("--warmup", type=float, default=1.0,
-                        help="untimed warm-up seconds before each measurement (default 1)")
-    parser.add_argument("--workers", type=int, default=2,
-                        help="gunicorn sync workers for both servers (default 2)")
-    parser.add_argument("--page", default="account", choices=[p.slug for p in PAGES],
-                        help="question page to GET and POST (default: account, mid-journey)")
-    parser.add_argument("--kdf-runs", type=int, default=30,
-                        help="receipt KDF derivations to time (default 30)")
-    parser.add_argument("--no-production-kdf", action="store_true",
-                        help="skip the final submit with the production receipt KDF")
-    parser.add_argument("--profile", action="store_true",
-                        help="also time and cProfile question GET, POST and the submit "
-                             "in-process (Flask test client)")
-    parser.add_argument("--json", type=Path, default=None, metavar="PATH",
-                        help="also write the figures as JSON to PATH")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=8.0,
+        help="timed seconds of each measurement, all slices together (default 8)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help="send exactly N timed requests per measurement instead of running for --seconds",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        metavar="C",
+        help="concurrent client threads, each a virtual user with its own "
+        "session and draft (default 4)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="split each measurement into this many slices, alternating "
+        "between the app and the bare app (default 4)",
+    )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=1.0,
+        help="untimed warm-up seconds before each measurement (default 1)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers for both servers (default 2)"
+    )
+    parser.add_argument(
+        "--page",
+        default="account",
+        choices=[p.slug for p in PAGES],
+        help="question page to GET and POST (default: account, mid-journey)",
+    )
+    parser.add_argument(
+        "--kdf-runs", type=int, default=30, help="receipt KDF derivations to time (default 30)"
+    )
+    parser.add_argument(
+        "--no-production-kdf",
+        action="store_true",
+        help="skip the final submit with the production receipt KDF",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also time and cProfile question GET, POST and the submit "
+        "in-process (Flask test client)",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the figures as JSON to PATH",
+    )
     args = parser.parse_args(argv)
-    if (args.concurrency < 1 or args.seconds <= 0 or args.rounds < 1
-            or (args.requests is not None and args.requests < args.rounds)):
-        parser.error("--concurrency, --seconds and --rounds must be positive, and --requests "
-                     "at least --rounds")
+    if (
+        args.concurrency < 1
+        or args.seconds <= 0
+        or args.rounds < 1
+        or (args.requests is not None and args.requests < args.rounds)
+    ):
+        parser.error(
+            "--concurrency, --seconds and --rounds must be positive, and --requests "
+            "at least --rounds"
+        )
     return args
 
 
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    results: dict[str, Any] = {"date": dt.datetime.now().isoformat(timespec="seconds"),
-                               "cpus": os.cpu_count(), "python": sys.version.split()[0],
-                               "settings": {k: (str(v) if isinstance(v, Path) else v)
-                                            for k, v in vars(args).items()}}
-    mode = (f"{args.requests} requests" if args.requests is not None
-            else f"{args.seconds:g} s") + f" per measurement after {args.warmup:g} s warm-up"
+    results: dict[str, Any] = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+    }
+    mode = (
+        f"{args.requests} requests" if args.requests is not None else f"{args.seconds:g} s"
+    ) + f" per measurement after {args.warmup:g} s warm-up"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     results["load_average_at_start"] = load
-    print(f"Journey benchmark {results['date']}: {os.cpu_count()} CPUs, Python "
-          f"{results['python']}, gunicorn --workers {args.workers} --worker-class sync, "
-          f"concurrency {args.concurrency}, {mode}, new connection per request. "
-          f"Load average at start: {load:.2f}.", flush=True)
+    print(
+        f"Journey benchmark {results['date']}: {os.cpu_count()} CPUs, Python "
+        f"{results['python']}, gunicorn --workers {args.workers} --worker-class sync, "
+        f"concurrency {args.concurrency}, {mode}, new connection per request. "
+        f"Load average at start: {load:.2f}.",
+        flush=True,
+    )
 
     print("\nPreparing a throwaway instance (migrated SQLite, team key, secrets) ...", flush=True)
     instance = prepare_instance(tmp)
-    app = start_gunicorn("app", "wsgi:app", instance.app_env(crypto.FAST_TEST_KDF), tmp,
-                         args.workers)
-    bare = start_gunicorn("bare", "bare_app:app", instance.bare_env(), tmp, args.workers,
-                          ["--pythonpath", str(BENCH_DIR)])
+    app = start_gunicorn(
+        "app", "wsgi:app", instance.app_env(crypto.FAST_TEST_KDF), tmp, args.workers
+    )
+    bare = start_gunicorn(
+        "bare",
+        "bare_app:app",
+        instance.bare_env(),
+        tmp,
+        args.workers,
+        ["--pythonpath", str(BENCH_DIR)],
+    )
     wait_ready(app)
     wait_ready(bare)
     print(f"  app on 127.0.0.1:{app.port}, bare app on 127.0.0.1:{bare.port}", flush=True)
@@ -1030,7 +1231,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     factory = DraftFactory(instance.database_url, {})
     with Session(factory.engine) as db:
         factory.answers = drafts.load_answers(
-            db, drafts.DraftCookie.parse(walker.cookies[DRAFT_COOKIE]))
+            db, drafts.DraftCookie.parse(walker.cookies[DRAFT_COOKIE])
+        )
     walker.post("/report/check", {}, expect=303)
     sent = walker.get("/report/sent")
     if "Report sent" not in sent.text:
@@ -1055,93 +1257,158 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         user.get("/")
         submit_users.append(user)
     position = [p.slug for p in PAGES].index(slug) + 1
-    print(f"  {args.concurrency} virtual users per server; app users hold drafts answered up "
-          f"to {path} (page {position} of {len(PAGES)})", flush=True)
+    print(
+        f"  {args.concurrency} virtual users per server; app users hold drafts answered up "
+        f"to {path} (page {position} of {len(PAGES)})",
+        flush=True,
+    )
 
     loads: dict[str, LoadResult] = {}
     ratios: dict[str, float] = {}
-    print(f"\nQuestion page GET (app: render a mid-journey page for a draft; bare: render the "
-          f"20-field form); {args.rounds} alternating slices each", flush=True)
-    loads.update(interleave([
-        Load("app_get", f"app  GET {path}", app, per_user(app.port, users, "GET", path), 200),
-        Load("bare_get", "bare GET /", bare, per_user(bare.port, bare_users, "GET", "/"), 200),
-    ], args))
+    print(
+        f"\nQuestion page GET (app: render a mid-journey page for a draft; bare: render the "
+        f"20-field form); {args.rounds} alternating slices each",
+        flush=True,
+    )
+    loads.update(
+        interleave(
+            [
+                Load(
+                    "app_get", f"app  GET {path}", app, per_user(app.port, users, "GET", path), 200
+                ),
+                Load(
+                    "bare_get", "bare GET /", bare, per_user(bare.port, bare_users, "GET", "/"), 200
+                ),
+            ],
+            args,
+        )
+    )
     ratios["question_get"] = ratio_line("question GET", loads["app_get"], loads["bare_get"])
 
-    print(f"\nQuestion page POST and final submit, alternating slices:\n"
-          f"  app POST {path}: validate, re-encrypt and save the draft, redirect\n"
-          f"  app POST /report/check: send the report, receipt KDF at the test setting "
-          f"{tuple(asdict(crypto.FAST_TEST_KDF).values())}; each consumes a prepared draft\n"
-          f"  bare POST /: validate 20 fields, insert a row, redirect (baseline for both)",
-          flush=True)
+    print(
+        f"\nQuestion page POST and final submit, alternating slices:\n"
+        f"  app POST {path}: validate, re-encrypt and save the draft, redirect\n"
+        f"  app POST /report/check: send the report, receipt KDF at the test setting "
+        f"{tuple(asdict(crypto.FAST_TEST_KDF).values())}; each consumes a prepared draft\n"
+        f"  bare POST /: validate 20 fields, insert a row, redirect (baseline for both)",
+        flush=True,
+    )
     submits = SubmitSource(app, submit_users, factory, args.concurrency)
-    loads.update(interleave([
-        Load("app_post", f"app  POST {path}", app,
-             per_user(app.port, users, "POST", path, ANSWERS[slug]), 303),
-        Load("bare_post", "bare POST /", bare,
-             per_user(bare.port, bare_users, "POST", "/", bare_app.VALID_ANSWERS), 302),
-        submits.load("app_submit_test_kdf", "app  POST /report/check (test KDF)"),
-    ], args))
+    loads.update(
+        interleave(
+            [
+                Load(
+                    "app_post",
+                    f"app  POST {path}",
+                    app,
+                    per_user(app.port, users, "POST", path, ANSWERS[slug]),
+                    303,
+                ),
+                Load(
+                    "bare_post",
+                    "bare POST /",
+                    bare,
+                    per_user(bare.port, bare_users, "POST", "/", bare_app.VALID_ANSWERS),
+                    302,
+                ),
+                submits.load("app_submit_test_kdf", "app  POST /report/check (test KDF)"),
+            ],
+            args,
+        )
+    )
     print(f"  ({submits.made} complete drafts prepared in {submits.making:.1f} s, untimed)")
-    ratios["question_post"] = ratio_line("question POST", loads["app_post"],
-                                         loads["bare_post"])
-    ratios["submit_test_kdf"] = ratio_line("final submit (test KDF)",
-                                           loads["app_submit_test_kdf"], loads["bare_post"])
+    ratios["question_post"] = ratio_line("question POST", loads["app_post"], loads["bare_post"])
+    ratios["submit_test_kdf"] = ratio_line(
+        "final submit (test KDF)", loads["app_submit_test_kdf"], loads["bare_post"]
+    )
 
     print("\nStart page and everything it loads, gzip level 6:", flush=True)
     rows, total_gz = page_weight(app.port)
     for kind, asset, raw_bytes, gz_bytes in rows:
         print(f"  {asset:<40} {kind:<22} {raw_bytes:>8,} B raw {gz_bytes:>8,} B gzipped")
     total_raw = sum(r[2] for r in rows)
-    print(f"  {'total':<40} {'':<22} {total_raw:>8,} B raw {total_gz:>8,} B gzipped "
-          f"({total_gz / 1000:.1f} KB)", flush=True)
+    print(
+        f"  {'total':<40} {'':<22} {total_raw:>8,} B raw {total_gz:>8,} B gzipped "
+        f"({total_gz / 1000:.1f} KB)",
+        flush=True,
+    )
     fields = ("kind", "path", "bytes", "gzip_bytes")
-    results["start_page"] = {"assets": [dict(zip(fields, r, strict=True)) for r in rows],
-                             "total_bytes": total_raw, "total_gzip_bytes": total_gz}
+    results["start_page"] = {
+        "assets": [dict(zip(fields, r, strict=True)) for r in rows],
+        "total_bytes": total_raw,
+        "total_gzip_bytes": total_gz,
+    }
 
     if not args.no_production_kdf:
-        print("\nFinal submit, receipt KDF at the production setting "
-              f"{tuple(asdict(crypto.RECEIPT_KDF).values())} (app restarted with it), "
-              "alternating with the bare POST again", flush=True)
+        print(
+            "\nFinal submit, receipt KDF at the production setting "
+            f"{tuple(asdict(crypto.RECEIPT_KDF).values())} (app restarted with it), "
+            "alternating with the bare POST again",
+            flush=True,
+        )
         try:
             stop_server(app)
-            app = start_gunicorn("app-production-kdf", "wsgi:app",
-                                 instance.app_env(crypto.RECEIPT_KDF), tmp, args.workers)
+            app = start_gunicorn(
+                "app-production-kdf",
+                "wsgi:app",
+                instance.app_env(crypto.RECEIPT_KDF),
+                tmp,
+                args.workers,
+            )
             wait_ready(app)
             submits = SubmitSource(app, submit_users, factory, args.concurrency)
-            production = interleave([
-                submits.load("app_submit_production_kdf",
-                             "app  POST /report/check (production KDF)"),
-                Load("bare_post_again", "bare POST /", bare,
-                     per_user(bare.port, bare_users, "POST", "/", bare_app.VALID_ANSWERS), 302),
-            ], args)
-            print(f"  ({submits.made} complete drafts prepared in {submits.making:.1f} s, "
-                  f"untimed)")
+            production = interleave(
+                [
+                    submits.load(
+                        "app_submit_production_kdf", "app  POST /report/check (production KDF)"
+                    ),
+                    Load(
+                        "bare_post_again",
+                        "bare POST /",
+                        bare,
+                        per_user(bare.port, bare_users, "POST", "/", bare_app.VALID_ANSWERS),
+                        302,
+                    ),
+                ],
+                args,
+            )
+            print(f"  ({submits.made} complete drafts prepared in {submits.making:.1f} s, untimed)")
             loads["app_submit_production_kdf"] = production["app_submit_production_kdf"]
             loads["bare_post_again"] = production["bare_post_again"]
             ratios["submit_production_kdf"] = ratio_line(
-                "final submit (production KDF)", loads["app_submit_production_kdf"],
-                loads["bare_post_again"])
+                "final submit (production KDF)",
+                loads["app_submit_production_kdf"],
+                loads["bare_post_again"],
+            )
         except BenchmarkError as exc:
             print(f"  !! could not measure: {exc}", flush=True)
     stop_server(app)
     stop_server(bare)
     factory.close()
 
-    print(f"\nReceipt key derivation alone, production parameters "
-          f"{tuple(asdict(crypto.RECEIPT_KDF).values())} (memory KiB, iterations, lanes), "
-          f"{args.kdf_runs} runs in this process, servers stopped:", flush=True)
+    print(
+        f"\nReceipt key derivation alone, production parameters "
+        f"{tuple(asdict(crypto.RECEIPT_KDF).values())} (memory KiB, iterations, lanes), "
+        f"{args.kdf_runs} runs in this process, servers stopped:",
+        flush=True,
+    )
     kdf = time_receipt_kdf(args.kdf_runs, bytes.fromhex(instance.pepper))
     kdf_median = statistics.median(kdf["wall_ms"])
-    busy_text = ("n/a" if kdf["other_cores"] is None
-                 else f"{kdf['other_cores']:.2f} cores")
-    print(f"  median {kdf_median:.1f} ms (min {min(kdf['wall_ms']):.1f}, max "
-          f"{max(kdf['wall_ms']):.1f}); CPU time median {statistics.median(kdf['cpu_ms']):.1f} "
-          f"ms; rest of machine busy {busy_text}", flush=True)
-    results["receipt_kdf_ms"] = {"median": kdf_median, "min": min(kdf["wall_ms"]),
-                                 "max": max(kdf["wall_ms"]),
-                                 "cpu_median": statistics.median(kdf["cpu_ms"]),
-                                 "other_cores": kdf["other_cores"], "runs": args.kdf_runs}
+    busy_text = "n/a" if kdf["other_cores"] is None else f"{kdf['other_cores']:.2f} cores"
+    print(
+        f"  median {kdf_median:.1f} ms (min {min(kdf['wall_ms']):.1f}, max "
+        f"{max(kdf['wall_ms']):.1f}); CPU time median {statistics.median(kdf['cpu_ms']):.1f} "
+        f"ms; rest of machine busy {busy_text}",
+        flush=True,
+    )
+    results["receipt_kdf_ms"] = {
+        "median": kdf_median,
+        "min": min(kdf["wall_ms"]),
+        "max": max(kdf["wall_ms"]),
+        "cpu_median": statistics.median(kdf["cpu_ms"]),
+        "other_cores": kdf["other_cores"],
+        "runs": args.kdf_runs,
+    }
 
     if args.profile:
         profile_in_process(instance, slug, runs=300, answers=factory.answers)
@@ -1165,40 +1432,88 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     s = ratios.get("submit_test_kdf")
     p = ratios.get("question_post")
     sp = ratios.get("submit_production_kdf")
-    print(f"\nSummary against the targets ({results['date']}, {os.cpu_count()} CPUs; ratios are "
-          f"app/bare requests per second,\nmedian of the paired rounds; 'by CPU' is bare/app "
-          f"server CPU time per request, for reference)")
+    print(
+        f"\nSummary against the targets ({results['date']}, {os.cpu_count()} CPUs; ratios are "
+        f"app/bare requests per second,\nmedian of the paired rounds; 'by CPU' is bare/app "
+        f"server CPU time per request, for reference)"
+    )
     print(row("", "measured", "by CPU", "target", ""))
-    print(row("Question page GET, app/bare", times(q), times(CPU_RATIOS.get("question GET")),
-              f">= {TARGETS['question_get_ratio']}x",
-              check(None if q is None else q >= TARGETS["question_get_ratio"])))
-    print(row("Final submit (test KDF), app/bare POST", times(s),
-              times(CPU_RATIOS.get("final submit (test KDF)")), f">= {TARGETS['submit_ratio']}x",
-              check(None if s is None else s >= TARGETS["submit_ratio"])))
+    print(
+        row(
+            "Question page GET, app/bare",
+            times(q),
+            times(CPU_RATIOS.get("question GET")),
+            f">= {TARGETS['question_get_ratio']}x",
+            check(None if q is None else q >= TARGETS["question_get_ratio"]),
+        )
+    )
+    print(
+        row(
+            "Final submit (test KDF), app/bare POST",
+            times(s),
+            times(CPU_RATIOS.get("final submit (test KDF)")),
+            f">= {TARGETS['submit_ratio']}x",
+            check(None if s is None else s >= TARGETS["submit_ratio"]),
+        )
+    )
     kdf_verdict = check(kdf_median <= TARGETS["receipt_kdf_ms"])
     if kdf["other_cores"] is not None and kdf["other_cores"] > 0.25:
-        kdf_verdict += (f" (noisy: {kdf['other_cores']:.2f} cores busy elsewhere; CPU time "
-                        f"median {statistics.median(kdf['cpu_ms']):.1f} ms)")
-    print(row("Receipt derivation (production), median", f"{kdf_median:.1f} ms", "",
-              f"<= {TARGETS['receipt_kdf_ms']:.0f} ms", kdf_verdict))
-    print(row("Start page + assets, gzipped", f"{total_gz / 1000:.1f} KB", "",
-              f"<= {TARGETS['start_page_gzip_bytes'] / 1000:.0f} KB",
-              check(total_gz <= TARGETS["start_page_gzip_bytes"])))
-    print(row("Question page POST, app/bare", times(p), times(CPU_RATIOS.get("question POST")),
-              "-", "(no target)"))
+        kdf_verdict += (
+            f" (noisy: {kdf['other_cores']:.2f} cores busy elsewhere; CPU time "
+            f"median {statistics.median(kdf['cpu_ms']):.1f} ms)"
+        )
+    print(
+        row(
+            "Receipt derivation (production), median",
+            f"{kdf_median:.1f} ms",
+            "",
+            f"<= {TARGETS['receipt_kdf_ms']:.0f} ms",
+            kdf_verdict,
+        )
+    )
+    print(
+        row(
+            "Start page + assets, gzipped",
+            f"{total_gz / 1000:.1f} KB",
+            "",
+            f"<= {TARGETS['start_page_gzip_bytes'] / 1000:.0f} KB",
+            check(total_gz <= TARGETS["start_page_gzip_bytes"]),
+        )
+    )
+    print(
+        row(
+            "Question page POST, app/bare",
+            times(p),
+            times(CPU_RATIOS.get("question POST")),
+            "-",
+            "(no target)",
+        )
+    )
     if not args.no_production_kdf:
-        print(row("Final submit (production KDF), app/bare", times(sp),
-                  times(CPU_RATIOS.get("final submit (production KDF)")), "-", "(no target)"))
+        print(
+            row(
+                "Final submit (production KDF), app/bare",
+                times(sp),
+                times(CPU_RATIOS.get("final submit (production KDF)")),
+                "-",
+                "(no target)",
+            )
+        )
     busy = [v.other_cpu_cores for v in loads.values() if v.other_cpu_cores is not None]
-    disagree = [name for name, d in RATIO_DETAILS.items()
-                if d["server_cpu_ratio"] and not 0.8 <= (
-                    d["median_of_rounds"] / d["server_cpu_ratio"]) <= 1.25]
+    disagree = [
+        name
+        for name, d in RATIO_DETAILS.items()
+        if d["server_cpu_ratio"]
+        and not 0.8 <= (d["median_of_rounds"] / d["server_cpu_ratio"]) <= 1.25
+    ]
     if busy and max(busy) > 0.25:
-        print(f"\n  Note: other processes kept up to {max(busy):.2f} of the "
-              f"{os.cpu_count()} cores busy during the measurements. Throughput ratios then "
-              f"depend on\n  which slices the background load happened to hit; the 'by CPU' "
-              f"ratios are steadier. Rerun on a quiet machine\n  before trusting a PASS or "
-              f"MISS that is close to its target.")
+        print(
+            f"\n  Note: other processes kept up to {max(busy):.2f} of the "
+            f"{os.cpu_count()} cores busy during the measurements. Throughput ratios then "
+            f"depend on\n  which slices the background load happened to hit; the 'by CPU' "
+            f"ratios are steadier. Rerun on a quiet machine\n  before trusting a PASS or "
+            f"MISS that is close to its target."
+        )
     if disagree:
         print(f"  Throughput and CPU ratios differ by more than 25% for: {', '.join(disagree)}.")
     errors = sum(v.errors for v in loads.values())
@@ -1231,8 +1546,10 @@ def main(argv: list[str] | None = None) -> int:
         STOP.set()
         traceback.print_exc()
         for server in SERVERS:
-            print(f"\n--- {server.name} gunicorn log (last lines) ---\n{server.log_tail()}",
-                  file=sys.stderr)
+            print(
+                f"\n--- {server.name} gunicorn log (last lines) ---\n{server.log_tail()}",
+                file=sys.stderr,
+            )
         print("\nThe benchmark could not complete (see above).", file=sys.stderr)
         status = 1
     finally:

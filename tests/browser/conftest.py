@@ -27,8 +27,14 @@ from reporting.models import Draft, Report
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 PHONE = {"width": 375, "height": 812}
 # How long a person-visible step may take before the test fails (milliseconds).
@@ -41,6 +47,7 @@ ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
 
 
 # --- The answers the journey uses ----------------------------------------------------------
+
 
 def _root_conftest(config: pytest.Config) -> Any:
     """tests/conftest.py as pytest loaded it (its module name depends on tests/__init__.py)."""
@@ -62,6 +69,7 @@ def journey_slugs(answers: Mapping[str, Any]) -> list[str]:
 
 
 # --- The app, served on 127.0.0.1 ----------------------------------------------------------
+
 
 class _QuietHandler(WSGIRequestHandler):
     """Werkzeug's handler logs each request with the client's address: we never log those."""
@@ -108,8 +116,9 @@ def live_server(make_app: Callable[..., Flask]) -> Iterator[LiveServer]:
     with database(app).session() as db:
         keys.create_team(db, slug="review", name="Review team", today=dt.date.today())
         db.commit()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True,
-                                         request_handler=_QuietHandler)
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
+    )
     url = f"http://127.0.0.1:{server.server_port}"
     # The network is closed in tests: "Exit this page" leaves for the app's own privacy page.
     app.config["EXIT_URL"] = f"{url}/privacy"
@@ -125,6 +134,7 @@ def live_server(make_app: Callable[..., Flask]) -> Iterator[LiveServer]:
 
 # --- The browser -------------------------------------------------------------------------
 
+
 class _SessionBrowser:
     """One Playwright and one headless Chromium for the whole run, started on first use.
 
@@ -138,15 +148,18 @@ class _SessionBrowser:
 
     def get(self) -> Any:
         if not CHROMIUM.exists():
-            pytest.fail(f"The browser tests need Chromium at {CHROMIUM}: install Debian's "
-                        "chromium (sudo apt-get install chromium, or `make chromium`).",
-                        pytrace=False)
+            pytest.fail(
+                f"The browser tests need Chromium at {CHROMIUM}: install Debian's "
+                "chromium (sudo apt-get install chromium, or `make chromium`).",
+                pytrace=False,
+            )
         if self._browser is None:
             from playwright.sync_api import sync_playwright
 
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
         return self._browser
 
     def close(self) -> None:
@@ -169,8 +182,12 @@ def new_page(browser: _SessionBrowser, live_server: LiveServer) -> Iterator[Call
     contexts: list[Any] = []
 
     def open_page(**context_options: Any) -> Any:
-        options = {"base_url": live_server.url, "viewport": PHONE, "locale": "en-GB",
-                   "service_workers": "block"}
+        options = {
+            "base_url": live_server.url,
+            "viewport": PHONE,
+            "locale": "en-GB",
+            "service_workers": "block",
+        }
         options.update(context_options)
         context = browser.get().new_context(**options)
         context.set_default_timeout(STEP_TIMEOUT_MS)
@@ -183,6 +200,7 @@ def new_page(browser: _SessionBrowser, live_server: LiveServer) -> Iterator[Call
 
 
 # --- Walking the journey with mouse and form filling ---------------------------------------
+
 
 class Journey:
     """Steps of the journey as a mouse user takes them, and what a person sees at the end.

@@ -45,26 +45,31 @@ class AxeAudit:
         # Audit what people meet: the page once its components have initialised.
         self.page.locator(".govuk-exit-this-page[data-govuk-exit-this-page-init]").wait_for()
         assert "govuk-frontend-supported" in (
-            self.page.locator("body").get_attribute("class") or "")
+            self.page.locator("body").get_attribute("class") or ""
+        )
         results = self.axe.run(self.page)
         self.audited.append(label)
         for violation in results.response["violations"]:
             nodes = "\n".join(
                 f"      {' '.join(node['target'])}: {node['html'][:200]}"
-                for node in violation["nodes"])
+                for node in violation["nodes"]
+            )
             self.violations.append(
                 f"{label} ({self.page.url}):\n  {violation['id']} [{violation['impact']}] "
-                f"{violation['help']} ({violation['helpUrl']})\n{nodes}")
+                f"{violation['help']} ({violation['helpUrl']})\n{nodes}"
+            )
 
     def assert_none(self) -> None:
         assert not self.violations, (
             f"{len(self.violations)} axe violation(s) on {len(self.audited)} pages:\n"
-            + "\n".join(self.violations))
+            + "\n".join(self.violations)
+        )
 
 
 @pytest.mark.browser
-def test_axe_zero_violations_on_every_page(new_page: Any, journey: Any, live_server: Any,
-                                           full_answers: Any) -> None:
+def test_axe_zero_violations_on_every_page(
+    new_page: Any, journey: Any, live_server: Any, full_answers: Any
+) -> None:
     page = new_page(viewport=journey.PHONE)
     audit = AxeAudit(page)
     answers = full_answers("axe")

@@ -8,8 +8,9 @@ import pytest
 
 
 @pytest.mark.browser
-def test_exit_this_page_shift_three_times(new_page: Any, journey: Any, live_server: Any,
-                                          full_answers: Any) -> None:
+def test_exit_this_page_shift_three_times(
+    new_page: Any, journey: Any, live_server: Any, full_answers: Any
+) -> None:
     page = new_page()
     answers = full_answers("shift")
     slugs = journey.slugs(answers)
@@ -41,8 +42,9 @@ def test_exit_this_page_shift_three_times(new_page: Any, journey: Any, live_serv
 
 
 @pytest.mark.browser
-def test_no_csp_violations(new_page: Any, journey: Any, live_server: Any,
-                           full_answers: Any) -> None:
+def test_no_csp_violations(
+    new_page: Any, journey: Any, live_server: Any, full_answers: Any
+) -> None:
     page = new_page()
     console: list[str] = []
     errors: list[str] = []
@@ -52,9 +54,14 @@ def test_no_csp_violations(new_page: Any, journey: Any, live_server: Any,
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("request", lambda request: requests.append(request.url))
     page.on("requestfailed", lambda request: broken.append(f"{request.url} failed"))
-    page.on("response", lambda response: broken.append(f"{response.url} {response.status}")
+    page.on(
+        "response",
+        lambda response: (
+            broken.append(f"{response.url} {response.status}")
             if response.request.resource_type != "document" and response.status >= 400
-            else None)
+            else None
+        ),
+    )
     visited: list[str] = []
 
     def components_initialised() -> None:
@@ -75,14 +82,14 @@ def test_no_csp_violations(new_page: Any, journey: Any, live_server: Any,
             # The character count is JavaScript's: it counts as the person types.
             page.locator(".govuk-character-count[data-govuk-character-count-init]").wait_for()
             page.locator("textarea[name=account]").fill(answers[slug]["account"])
-            assert "You have 9,9" in page.locator(
-                ".govuk-character-count__status").inner_text()
+            assert "You have 9,9" in page.locator(".govuk-character-count__status").inner_text()
         if slug == "danger":
             response = journey.click_button(page, "Continue")  # an error state too
             assert response.status == 400
             components_initialised()
             assert page.evaluate(
-                "() => document.activeElement.classList.contains('govuk-error-summary')")
+                "() => document.activeElement.classList.contains('govuk-error-summary')"
+            )
         journey.answer(page, slug, answers[slug])
     components_initialised()  # check your answers
     journey.send(page)
@@ -97,8 +104,12 @@ def test_no_csp_violations(new_page: Any, journey: Any, live_server: Any,
     assert not errors, "\n".join(errors)
     # The 400 of the error state and the 404 page log "Failed to load resource" too: pages
     # are checked through their responses instead, below.
-    problems = [line for line in console if line.startswith(("error", "warning"))
-                and "Failed to load resource: the server responded" not in line]
+    problems = [
+        line
+        for line in console
+        if line.startswith(("error", "warning"))
+        and "Failed to load resource: the server responded" not in line
+    ]
     assert not problems, "\n".join(problems)
     assert not broken, "\n".join(broken)
     elsewhere = [url for url in requests if not url.startswith(f"{live_server.url}/")]

@@ -34,7 +34,8 @@ def focus_is(page: Any, selector: str) -> bool:
 
 def assert_focus(page: Any, selector: str) -> None:
     assert focus_is(page, selector), (
-        f"expected focus on {selector}, it is on {page.evaluate(_DESCRIBE_FOCUS)}")
+        f"expected focus on {selector}, it is on {page.evaluate(_DESCRIBE_FOCUS)}"
+    )
 
 
 def tab_to(page: Any, selector: str) -> None:
@@ -53,7 +54,8 @@ def choose_radio(page: Any, name: str, value: str) -> None:
     group = f'input[type="radio"][name="{name}"]'
     tab_to(page, group)
     values: list[str] = page.evaluate(
-        "s => Array.from(document.querySelectorAll(s)).map(e => e.value)", group)
+        "s => Array.from(document.querySelectorAll(s)).map(e => e.value)", group
+    )
     current = values.index(page.evaluate("() => document.activeElement.value"))
     wanted = values.index(value)
     key = "ArrowDown" if wanted > current else "ArrowUp"
@@ -83,7 +85,9 @@ def answer_with_keyboard(page: Any, data: Mapping[str, Any]) -> None:
             continue
         kinds: list[str] = page.evaluate(
             "n => Array.from(document.querySelector('main form').elements)"
-            ".filter(e => e.name === n).map(e => e.type)", name)
+            ".filter(e => e.name === n).map(e => e.type)",
+            name,
+        )
         assert kinds, f"no field named {name}"
         if kinds[0] == "radio":
             choose_radio(page, name, value)
@@ -92,7 +96,8 @@ def answer_with_keyboard(page: Any, data: Mapping[str, Any]) -> None:
                 tick_checkbox(page, name, choice)
         elif isinstance(value, list):  # a date: day, month and year, one input each
             ids: list[str] = page.evaluate(
-                "n => Array.from(document.getElementsByName(n)).map(e => e.id)", name)
+                "n => Array.from(document.getElementsByName(n)).map(e => e.id)", name
+            )
             for field_id, part in zip(ids, value, strict=True):
                 type_into(page, f'[id="{field_id}"]', part)
         else:
@@ -109,8 +114,9 @@ def submit_with_keyboard(page: Any, button: str = "main form button.govuk-button
 
 
 @pytest.mark.browser
-def test_journey_with_keyboard_only(new_page: Any, journey: Any, live_server: Any,
-                                    full_answers: Any) -> None:
+def test_journey_with_keyboard_only(
+    new_page: Any, journey: Any, live_server: Any, full_answers: Any
+) -> None:
     page = new_page()
     answers = full_answers("kb")
     # Out of page order on purpose: "race" comes before "religion", so the second needs

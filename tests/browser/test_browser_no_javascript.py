@@ -8,8 +8,9 @@ import pytest
 
 
 @pytest.mark.browser
-def test_journey_with_javascript_disabled(new_page: Any, journey: Any, live_server: Any,
-                                          full_answers: Any) -> None:
+def test_journey_with_javascript_disabled(
+    new_page: Any, journey: Any, live_server: Any, full_answers: Any
+) -> None:
     page = new_page(java_script_enabled=False)
     answers = full_answers("nojs")
     slugs = journey.slugs(answers)
@@ -54,8 +55,8 @@ def test_journey_with_javascript_disabled(new_page: Any, journey: Any, live_serv
             assert summary.is_visible()
             assert summary.get_by_role("heading", name="There is a problem").is_visible()
             error_link = summary.get_by_role(
-                "link", name="Enter an email address in the correct format, like "
-                             "name@example.com")
+                "link", name="Enter an email address in the correct format, like name@example.com"
+            )
             assert error_link.get_attribute("href") == "#email"
             assert page.title().startswith("Error: ")
             # What the person typed is still there for them to correct.
