@@ -68,39 +68,27 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+def _canonical(entry: AuditEntry, *prefix: Any) -> bytes:
+    """The entry's fields, in a fixed order and encoding, after ``prefix``."""
+    fields = [
+        *prefix,
+        entry.previous_hash,
+        entry.occurred_at.isoformat(),
+        entry.actor_id,
+        entry.action,
+        entry.subject,
+        entry.details,
+    ]
+    return json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
+
+
 def legacy_hash(entry: AuditEntry) -> str:
     """The unkeyed SHA-256 written before the chain was keyed (anyone could recompute it)."""
-    canonical = json.dumps(
-        [
-            entry.previous_hash,
-            entry.occurred_at.isoformat(),
-            entry.actor_id,
-            entry.action,
-            entry.subject,
-            entry.details,
-        ],
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
 def keyed_hash(key: bytes, entry: AuditEntry) -> str:
-    canonical = json.dumps(
-        [
-            KEYED,
-            entry.seq,
-            entry.previous_hash,
-            entry.occurred_at.isoformat(),
-            entry.actor_id,
-            entry.action,
-            entry.subject,
-            entry.details,
-        ],
-        separators=(",", ":"),
-        ensure_ascii=True,
-    )
-    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, _canonical(entry, KEYED, entry.seq), hashlib.sha256).hexdigest()
 
 
 def checkpoint_mac(key: bytes, count: int, head: str) -> str:
