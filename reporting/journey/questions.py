@@ -323,13 +323,21 @@ def _saved(answers: Answers, slug: str, name: str) -> Any:
 
 
 def summary_sections(
-    config: Mapping[str, Any], answers: Answers, change_url: Callable[[str, str], str]
+    config: Mapping[str, Any],
+    answers: Answers,
+    change_url: Callable[[str, str], str],
+    shown: set[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The check page's summary cards: a title and rows, each row with a "Change" link."""
+    """The check page's summary cards: a title and rows, each row with a "Change" link.
+
+    ``shown``, if given, collects the names of the fields the rows show.
+    """
     sections: dict[str, list[dict[str, Any]]] = {key: [] for key in SECTIONS}
     for page in applicable_pages(answers):
         form = page.make_form(config, answers)
         for form_field in form.answer_fields():
+            if shown is not None:
+                shown.add(form_field.name)
             label = str(form_field.label.text).removesuffix(" (optional)")
             value = display_value(form_field, _saved(answers, page.slug, form_field.name))
             sections[page.section].append(
@@ -361,12 +369,9 @@ def summary_rows(
     Answers that no page shows any more (a report sent before the questions changed) follow
     under their field's name, so that nothing a reporter said is hidden from officers.
     """
-    rows = [row for s in summary_sections(config, answers, change_url) for row in s["rows"]]
-    shown = {
-        f.name
-        for page in applicable_pages(answers)
-        for f in page.make_form(config, answers).answer_fields()
-    }
+    shown: set[str] = set()
+    sections = summary_sections(config, answers, change_url, shown)
+    rows = [row for section in sections for row in section["rows"]]
     for slug, values in answers.items():
         if slug == PENDING or not isinstance(values, Mapping):
             continue

@@ -325,8 +325,8 @@ def check() -> BaseResponse:
     if missing is not None:
         return redirect(_question_url(missing))
     if PENDING in answers:
-        # What was typed on a page with errors and then left is not an answer: it is dropped
-        # here, so that it never travels with the report.
+        # What was typed on a page with errors and then left is not an answer: with every
+        # page answered it is dropped here (send_report leaves such keys out as well).
         answers = without_pending(answers)
         _save(answers)
     if request.method == "POST":
