@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from . import audit, crypto, keys
 from .auth import lockout, sessions
 from .auth.passwords import is_common_password
+from .clock import utcnow
 from .models import Grant, Invitation, StaffSession, TeamKey, User
 
 ROLES = ("admin", "officer", "analyst", "centre")
@@ -262,7 +263,7 @@ def _keep_a_key_holder(db: Session, user: User) -> None:
                 Grant.team_key_id == team_key_id,
                 Grant.user_id != user.id,
                 User.disabled.is_(False),
-                User.id.not_in(_pending_invitations(sessions.utcnow())),
+                User.id.not_in(_pending_invitations(utcnow())),
             )
         )
         if not other_holders:

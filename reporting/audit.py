@@ -64,7 +64,8 @@ def session_key(db: Session) -> bytes:
     return key
 
 
-def utcnow() -> dt.datetime:
+def _entry_time() -> dt.datetime:
+    """Now, to the whole second: what every database stores alike, so the chain re-hashes."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
@@ -154,7 +155,7 @@ def record(
     entry = AuditEntry(
         seq=seq,
         version=KEYED,
-        occurred_at=utcnow(),
+        occurred_at=_entry_time(),
         actor_id=actor_id,
         action=action,
         subject=subject,

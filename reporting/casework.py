@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from . import audit, crypto
+from .clock import utcnow
 from .models import Note, Report, ReportStrand, User
 from .reports import REFERENCE_ALPHABET
 
@@ -262,10 +263,6 @@ def note_context(report_id: str, note_id: str) -> bytes:
     return f"report:{report_id}:note:{note_id}:v1".encode()
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def add_note(
     db: Session,
     report: Report,
@@ -284,7 +281,7 @@ def add_note(
         id=note_id,
         report_id=report.id,
         author_id=author_id,
-        created_at=now or _utcnow(),
+        created_at=now or utcnow(),
         body=crypto.encrypt(data_key, text.encode(), context=note_context(report.id, note_id)),
     )
     db.add(note)

@@ -27,6 +27,7 @@ from sqlalchemy import bindparam, delete, false, select, update
 from sqlalchemy.orm import Session
 
 from . import crypto
+from .clock import utcnow
 from .models import Draft
 
 _DRAFT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -130,10 +131,6 @@ def answers_context(report_id: str) -> bytes:
 
 def _expiry_context(draft_id: str) -> bytes:
     return f"draft:{draft_id}:idle-expiry:v1".encode()
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def purge_day(expires_at: dt.datetime) -> dt.date:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import accounts, audit, crypto, keys
+from .clock import utcnow
 from .models import AuditEntry, User
 
 MAX_FAILURES = 5
@@ -69,7 +70,7 @@ def change_password(
     """
     from .auth.signin import unlock_private_key  # auth.signin imports accounts: not at the top
 
-    now = now or audit.utcnow()
+    now = now or utcnow()
     subject = f"user:{user.id}"
     failures = recent_failures(db, user, now)
     if failures >= MAX_FAILURES:

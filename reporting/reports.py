@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from . import crypto, keyauth, sent
-from .drafts import DraftCookie, answers_context, take_draft, utcnow
+from .clock import utcnow
+from .drafts import DraftCookie, answers_context, take_draft
 from .keys import ACTIVE_KEYS_FOR_SEALING, NoTeamKey
 from .models import Report, ReportIncidentType, ReportKey, ReportStrand, TeamKey
 

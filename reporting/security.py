@@ -19,6 +19,7 @@ from limits.storage import MemoryStorage
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import crypto, drafts
+from .clock import utcnow
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -49,7 +50,7 @@ _DRAFT_KEY_ENVIRON = "reporting.client_draft_key"
 
 
 def utc_day() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    return utcnow().date()
 
 
 def day_key(secret: bytes, day: dt.date) -> bytes:

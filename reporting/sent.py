@@ -26,7 +26,8 @@ from sqlalchemy import Connection, bindparam, false, select, update
 from sqlalchemy.orm import Session
 
 from . import crypto
-from .drafts import DraftCookie, delete_draft, purge_day, utcnow
+from .clock import utcnow
+from .drafts import DraftCookie, delete_draft, purge_day
 from .models import Draft
 
 # How long the receipt can be shown again after sending: long enough to write it down, print

@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import MetaData, select
 
-from reporting import accounts, crypto, drafts, keys
+from reporting import accounts, clock, crypto, drafts, keys
 from reporting.db import database
 from reporting.models import Draft, Grant, RecoverySeal, TeamKey, User
 from reporting.reports import data_key_context
@@ -294,7 +294,7 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
     assert seen > 20
     with database(app).session() as db:
         days = list(db.scalars(select(Draft.purge_on)))
-    tomorrow = drafts.utcnow().date() + dt.timedelta(days=1)
+    tomorrow = clock.utcnow().date() + dt.timedelta(days=1)
     assert days and all(isinstance(day, dt.date) and day <= tomorrow for day in days), days
 
 
@@ -310,7 +310,7 @@ def test_an_expired_draft_is_refused_and_deleted_though_its_purge_day_is_later(
 ) -> None:
     reporter.start()
     reporter.answer("danger", {"danger": "no"})
-    _expire(app, _cookie(reporter), drafts.utcnow() - dt.timedelta(seconds=1))
+    _expire(app, _cookie(reporter), clock.utcnow() - dt.timedelta(seconds=1))
     page = reporter.get("/report/reporting-as")
     assert page.status_code == 410
     assert "Your answers have been deleted" in page.get_data(as_text=True)
@@ -321,7 +321,7 @@ def test_an_expired_draft_is_refused_and_deleted_though_its_purge_day_is_later(
 def test_keep_alive_does_not_bring_back_an_expired_draft(app: Flask, reporter: Reporter) -> None:
     reporter.start()
     token = csrf_token(reporter.get("/report/danger").get_data(as_text=True))
-    _expire(app, _cookie(reporter), drafts.utcnow() - dt.timedelta(seconds=1))
+    _expire(app, _cookie(reporter), clock.utcnow() - dt.timedelta(seconds=1))
     response = reporter.client.post("/report/keep-alive", data={"csrf_token": token})
     assert response.status_code == 410
     with database(app).session() as db:
@@ -345,7 +345,7 @@ def test_purge_deletes_from_the_purge_day_and_empties_the_wal(
 ) -> None:
     reporter.start()
     reporter.answer("danger", {"danger": "no"})
-    expired = drafts.utcnow() - dt.timedelta(minutes=5)
+    expired = clock.utcnow() - dt.timedelta(minutes=5)
     drafts_clock = _cookie(reporter)
     with database(app).session() as db:
         db.execute(

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import select, update
 
-from reporting import accounts, crypto, keys
+from reporting import accounts, clock, crypto, keys
 from reporting.auth import sessions, totp
 from reporting.db import database
 from reporting.models import AuditEntry, StaffSession, TeamKey, User
@@ -168,7 +168,7 @@ def test_idle_and_absolute_expiry(app) -> None:
     sign_in(client, secret=secret)
     with database(app).session() as db:
         db.execute(
-            update(StaffSession).values(last_seen_at=sessions.utcnow() - dt.timedelta(minutes=31))
+            update(StaffSession).values(last_seen_at=clock.utcnow() - dt.timedelta(minutes=31))
         )
         db.commit()
     idle = client.get("/staff/account/")
@@ -177,7 +177,7 @@ def test_idle_and_absolute_expiry(app) -> None:
     client = client_for(app)
     sign_in(client, secret=secret, when=time.time() + 30)
     with database(app).session() as db:
-        db.execute(update(StaffSession).values(expires_at=sessions.utcnow()))
+        db.execute(update(StaffSession).values(expires_at=clock.utcnow()))
         db.commit()
     assert client.get("/staff/account/").status_code == 302
     with database(app).session() as db:

@@ -9,7 +9,7 @@ import re
 from flask import Flask, render_template
 from sqlalchemy import select
 
-from reporting import drafts
+from reporting import clock
 from reporting.db import database
 from reporting.models import Draft
 
@@ -22,7 +22,7 @@ def expiry(app: Flask, reporter: Reporter) -> dt.datetime:
 
 
 def expire_in(app: Flask, reporter: Reporter, seconds: float) -> None:
-    when = drafts.utcnow() + dt.timedelta(seconds=seconds)
+    when = clock.utcnow() + dt.timedelta(seconds=seconds)
     set_draft_expiry(app, reporter.client.get_cookie(DRAFT_COOKIE).value, when)
 
 
@@ -40,11 +40,11 @@ def test_keep_alive_pushes_the_expiry_back(app, reporter) -> None:
     reporter.start()
     token = token_from(reporter)
     expire_in(app, reporter, 120)
-    before = drafts.utcnow()
+    before = clock.utcnow()
     response = reporter.client.post("/report/keep-alive", data={"csrf_token": token})
     assert response.status_code == 204 and response.get_data() == b""
     idle = dt.timedelta(minutes=app.config["DRAFT_IDLE_MINUTES"])
-    assert before + idle <= expiry(app, reporter) <= drafts.utcnow() + idle
+    assert before + idle <= expiry(app, reporter) <= clock.utcnow() + idle
     # The answers are untouched.
     reporter.answer("danger", {"danger": "no"})
     assert 'value="no" checked' in reporter.get("/report/danger").get_data(as_text=True)

@@ -11,7 +11,7 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from reporting import crypto, invitations
+from reporting import clock, crypto, invitations
 from reporting.auth import signin, totp
 from reporting.db import database
 from reporting.models import Grant, Invitation, StaffSession, User
@@ -145,9 +145,9 @@ def test_link_expires_after_48_hours(app, admin_client) -> None:
     path = invite(admin_client)
     with database(app).session() as db:
         row = db.scalars(select(Invitation)).one()
-        assert dt.timedelta(hours=47, minutes=59) < row.expires_at - invitations.utcnow()
-        assert row.expires_at - invitations.utcnow() <= dt.timedelta(hours=48)
-        row.expires_at = invitations.utcnow() - dt.timedelta(seconds=1)
+        assert dt.timedelta(hours=47, minutes=59) < row.expires_at - clock.utcnow()
+        assert row.expires_at - clock.utcnow() <= dt.timedelta(hours=48)
+        row.expires_at = clock.utcnow() - dt.timedelta(seconds=1)
         db.commit()
     response = client_for(app).get(path)
     assert response.status_code == 404
@@ -188,7 +188,7 @@ def test_unknown_used_and_expired_links_look_the_same(app, admin_client) -> None
         db.execute(
             update(Invitation)
             .where(Invitation.used.is_(False))
-            .values(expires_at=invitations.utcnow() - dt.timedelta(minutes=1))
+            .values(expires_at=clock.utcnow() - dt.timedelta(minutes=1))
         )
         db.commit()
     unknown = "/staff/invitation/" + "A" * 43

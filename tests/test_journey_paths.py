@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from reporting import drafts
+from reporting import clock, drafts
 from reporting.db import database
 from reporting.models import Draft, Report
 
@@ -561,7 +561,7 @@ class JourneyPaths(RuleBasedStateMachine):
         """An hour without activity, without sleeping: the row's expiry moves into the past."""
         if self.draft_id is None or not self.genuine:
             return
-        past = drafts.utcnow() - dt.timedelta(minutes=1)
+        past = clock.utcnow() - dt.timedelta(minutes=1)
         value = self._cookie()
         cookie = drafts.DraftCookie.parse(value)
         if value is not None and cookie is not None:  # the expiry is under the cookie's key

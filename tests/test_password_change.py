@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from reporting import audit, crypto, keys, password_change
+from reporting import clock, crypto, keys, password_change
 from reporting.auth import signin
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, TeamKey, User
@@ -154,7 +154,7 @@ def test_the_limit_is_per_hour(app, officer) -> None:
             password_change.change_password(
                 db, user, current=PASSWORD, new=NEW_PASSWORD, password_kdf=kdf
             )
-        later = audit.utcnow() + password_change.WINDOW + dt.timedelta(seconds=1)
+        later = clock.utcnow() + password_change.WINDOW + dt.timedelta(seconds=1)
         password_change.change_password(
             db, user, current=PASSWORD, new=NEW_PASSWORD, password_kdf=kdf, now=later
         )

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from reporting import drafts, reports, sent
+from reporting import clock, drafts, reports, sent
 from reporting.db import database
 from reporting.models import Draft, Report
 
@@ -313,7 +313,7 @@ def test_purge_removes_expired_sent_rows_and_keeps_live_ones(app, reporter, team
     assert draft_row(app) is not None
     # Its purge day is the day after the one its sent state ends in: make that today.
     with database(app).session() as db:
-        db.execute(update(Draft).values(purge_on=drafts.utcnow().date()))
+        db.execute(update(Draft).values(purge_on=clock.utcnow().date()))
         db.commit()
     assert "Deleted 1 expired draft(s)" in runner.invoke(args=["purge-drafts"]).output
     assert draft_row(app) is None
@@ -322,7 +322,7 @@ def test_purge_removes_expired_sent_rows_and_keeps_live_ones(app, reporter, team
 def test_the_sent_state_lasts_a_short_while(app, reporter, team) -> None:
     reporter.start()
     reporter.answer_all(full_answers())
-    before = drafts.utcnow()
+    before = clock.utcnow()
     reporter.send()
     row = draft_row(app)
     assert row is not None

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from .. import access, accounts, invitations, keys
 from ..auth.forms import ConfirmForm
 from ..auth.sessions import CurrentStaff
+from ..clock import utcnow
 from ..db import get_session
 from ..models import Grant, TeamKey, User
 from .forms import ROLE_CHOICES, RoleForm, form_errors
@@ -86,7 +87,7 @@ def render_account(
     status: int = 200,
 ) -> Response:
     staff = current_admin()
-    (summary,) = accounts.account_summaries(db, invitations.utcnow(), user_id=user.id)
+    (summary,) = accounts.account_summaries(db, utcnow(), user_id=user.id)
     grants = db.execute(
         select(TeamKey.key_id, TeamKey.active, Grant.created_on)
         .join(Grant, Grant.team_key_id == TeamKey.id)
@@ -222,7 +223,7 @@ def end_sessions(user_id: int) -> Response:
 def grant(user_id: int) -> Response:
     # Sealed with the team keys this admin's own session opened: nobody else's.
     held = current_admin().team_keys
-    today = invitations.utcnow().date()
+    today = utcnow().date()
     return _act(
         user_id,
         partial(accounts.grant_access, held=held, today=today),
@@ -246,7 +247,7 @@ def reinvite(user_id: int) -> Response:
     staff = current_admin()
     try:
         issued = invitations.reinvite(
-            db, user, invited_by=staff.user, held=staff.team_keys, now=invitations.utcnow()
+            db, user, invited_by=staff.user, held=staff.team_keys, now=utcnow()
         )
     except RULES as error:
         db.rollback()

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from .. import access, invitations
+from ..clock import utcnow
 from ..db import get_session
 from ..models import User
 from .forms import AcceptInvitationForm, form_errors
@@ -48,7 +49,7 @@ def _not_valid() -> Response:
 def accept(token: str) -> Response:
     db = get_session()
     config = current_app.config
-    now = invitations.utcnow()
+    now = utcnow()
     try:
         invitation = invitations.find_invitation(db, token, now=now)
     except invitations.InvitationNotValid:

@@ -12,6 +12,7 @@ from flask import Blueprint, make_response, render_template
 from werkzeug.wrappers import Response
 
 from .. import access, accounts, invitations, keys
+from ..clock import utcnow
 from ..db import get_session
 from . import account, audit_log
 from .forms import ROLE_HINTS, InviteForm, form_errors
@@ -47,7 +48,7 @@ def accounts_list() -> str:
     db = get_session()
     return render_template(
         "admin/accounts.html",
-        summaries=accounts.account_summaries(db, invitations.utcnow()),
+        summaries=accounts.account_summaries(db, utcnow()),
         title="Accounts",
         show_exit=False,
     )
@@ -65,7 +66,7 @@ def invite() -> Response:
                 name=form.name.data,
                 role=form.role.data,
                 invited_by=account.current_admin().user,
-                now=invitations.utcnow(),
+                now=utcnow(),
             )
         except accounts.AccountExists:
             form.email.errors = [

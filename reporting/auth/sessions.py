@@ -19,16 +19,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from .. import crypto
+from ..clock import utcnow
 from ..models import StaffSession, User
 
 IDLE = dt.timedelta(minutes=30)
 ABSOLUTE = dt.timedelta(hours=12)
 # Writing last_seen_at on every request would make every page view a write.
 TOUCH_EVERY = dt.timedelta(minutes=1)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
