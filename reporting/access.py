@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from . import roles
 from .auth import sessions
 from .db import get_session
 
-ROLES = ("admin", "officer", "analyst", "centre")
 _PUBLIC_BLUEPRINTS: set[str] = set()
 _ROLE_BLUEPRINTS: dict[str, frozenset[str]] = {}
 PUBLIC_ENDPOINTS = {"static"}
@@ -24,12 +24,12 @@ def allow_public(bp: Blueprint) -> None:
     _PUBLIC_BLUEPRINTS.add(bp.name)
 
 
-def require_roles(bp: Blueprint, *roles: str) -> None:
-    """Let only signed-in users with one of ``roles`` into ``bp``."""
-    unknown = set(roles) - set(ROLES)
-    if unknown or not roles:
+def require_roles(bp: Blueprint, *allowed: str) -> None:
+    """Let only signed-in users with one of the ``allowed`` roles into ``bp``."""
+    unknown = set(allowed) - set(roles.ALL)
+    if unknown or not allowed:
         raise ValueError(f"unknown roles {unknown}")
-    _ROLE_BLUEPRINTS[bp.name] = frozenset(roles)
+    _ROLE_BLUEPRINTS[bp.name] = frozenset(allowed)
 
 
 def may_enter(role: str, blueprint: str) -> bool:
@@ -61,15 +61,15 @@ def _check_access() -> Response | None:
         return None  # no route matched: the 404/405 handler answers
     if endpoint in PUBLIC_ENDPOINTS or request.blueprint in _PUBLIC_BLUEPRINTS:
         return None
-    roles = _ROLE_BLUEPRINTS.get(request.blueprint or "")
-    if roles is None:
+    allowed = _ROLE_BLUEPRINTS.get(request.blueprint or "")
+    if allowed is None:
         abort(403)
     staff = current_staff()
     if staff is None:
         # Nothing half-done: a POST from an expired session is dropped, not replayed.
         target = (request.full_path.rstrip("?") or "/") if request.method == "GET" else None
         return redirect(url_for("auth.sign_in", next=target) if target else url_for("auth.sign_in"))
-    if staff.user.role not in roles:
+    if staff.user.role not in allowed:
         abort(403)
     return None
 

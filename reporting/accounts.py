@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from . import audit, crypto, keys
+from . import audit, crypto, keys, roles
 from .auth import lockout, sessions
 from .auth.passwords import is_common_password
 from .clock import utcnow
 from .models import Grant, Invitation, StaffSession, TeamKey, User
 
-ROLES = ("admin", "officer", "analyst", "centre")
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -72,7 +71,7 @@ def create_account(
     totp_secret: bytes | None = None,
 ) -> NewAccount:
     """Create a user who can sign in: password hash, key pair, authenticator secret."""
-    if role not in ROLES:
+    if role not in roles.ALL:
         raise ValueError(f"unknown role {role!r}")
     check_password(password)
     email = normalise_email(email)
@@ -276,18 +275,18 @@ def _subject(user: User) -> str:
 
 def change_role(db: Session, user: User, role: str, *, actor: User) -> bool:
     """Give ``user`` a new role; an analyst or centre loses any grant. False if unchanged."""
-    if role not in ROLES:
+    if role not in roles.ALL:
         raise ValueError(f"unknown role {role!r}")
     _not_self(user, actor)
     if role == user.role:
         return False
     if role != "admin":
         _keep_an_active_admin(db, user)
-    if role not in keys.GRANTABLE_ROLES:
+    if role not in roles.GRANTABLE:
         _keep_a_key_holder(db, user)
     old_role, user.role = user.role, role
     removed: list[str] = []
-    if role not in keys.GRANTABLE_ROLES:
+    if role not in roles.GRANTABLE:
         removed = keys.revoke_grants(db, user.id)
         if removed:
             sessions.end_all_sessions(db, user.id)

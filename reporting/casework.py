@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from . import audit, crypto
+from . import audit, crypto, roles
 from .clock import utcnow
 from .models import Note, Report, ReportStrand, User
 from .reports import REFERENCE_ALPHABET
@@ -75,7 +75,6 @@ REPORTER_TYPES: list[tuple[str, str]] = [
 REPORTER_TYPE_LABELS = dict(REPORTER_TYPES)
 
 # Roles that may be assigned reports (and may open the review workspace).
-CASEWORK_ROLES = ("officer", "admin")
 PAGE_SIZE = 25
 # Counts per status stop at this: a count reads at most COUNT_CAP + 1 reports, however many
 # match, and one above COUNT_CAP means "more than COUNT_CAP" (shown as "1,000+").
@@ -219,7 +218,7 @@ def assignable_users(db: Session) -> list[tuple[int, str]]:
     """Officers and admins who can be given a report: (id, name), by name."""
     rows = db.execute(
         select(User.id, User.name)
-        .where(User.role.in_(CASEWORK_ROLES), User.disabled.is_(False))
+        .where(User.role.in_(roles.CASEWORK), User.disabled.is_(False))
         .order_by(User.name, User.id)
     )
     return [(user_id, name) for user_id, name in rows]
@@ -232,7 +231,7 @@ def assign(db: Session, report: Report, user_id: int | None, *, actor_id: int) -
         return False
     if user_id is not None:
         user = db.get(User, user_id)
-        if user is None or user.disabled or user.role not in CASEWORK_ROLES:
+        if user is None or user.disabled or user.role not in roles.CASEWORK:
             raise NotAssignable(user_id)
     report.assigned_to_id = user_id
     audit.record(

@@ -14,8 +14,6 @@ expiry, plus the interval of the purge command.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 import re
@@ -26,7 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, false, select, update
 from sqlalchemy.orm import Session
 
-from . import crypto
+from . import cookies, crypto
 from .clock import utcnow
 from .models import Draft
 
@@ -73,8 +71,7 @@ class DraftCookie:
     sent: bool = False
 
     def value(self) -> str:
-        key = base64.urlsafe_b64encode(self.data_key).decode().rstrip("=")
-        return f"{self.draft_id}.{key}{_SENT_SUFFIX if self.sent else ''}"
+        return cookies.join(self.draft_id, self.data_key) + (_SENT_SUFFIX if self.sent else "")
 
     def as_sent(self) -> DraftCookie:
         return DraftCookie(self.draft_id, self.data_key, sent=True)
@@ -82,21 +79,11 @@ class DraftCookie:
     @classmethod
     def parse(cls, value: str | None) -> DraftCookie | None:
         """Read a cookie; anything malformed counts as no cookie."""
-        if not value or "." not in value:
+        sent = value is not None and value.endswith(_SENT_SUFFIX)
+        parts = cookies.split(value[: -len(_SENT_SUFFIX)] if sent and value else value)
+        if parts is None or not _DRAFT_ID.match(parts[0]):
             return None
-        sent = value.endswith(_SENT_SUFFIX)
-        if sent:
-            value = value[: -len(_SENT_SUFFIX)]
-        draft_id, _, key_text = value.partition(".")
-        if not _DRAFT_ID.match(draft_id):
-            return None
-        try:
-            key = base64.urlsafe_b64decode(key_text + "=" * (-len(key_text) % 4))
-        except (binascii.Error, ValueError):
-            return None
-        if len(key) != 32:
-            return None
-        return cls(draft_id, key, sent)
+        return cls(parts[0], parts[1], sent)
 
 
 @dataclass(frozen=True)

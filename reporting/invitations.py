@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import accounts, audit, crypto, keys
+from . import accounts, audit, crypto, keys, roles
 from .auth import sessions, totp
 from .models import Invitation, User
 
@@ -71,7 +71,7 @@ def invite(
     db: Session, *, email: str, name: str, role: str, invited_by: User, now: dt.datetime
 ) -> IssuedInvitation:
     """Create an account with no password yet, and a link to set one up."""
-    if role not in accounts.ROLES:
+    if role not in roles.ALL:
         raise ValueError(f"unknown role {role!r}")
     email = accounts.normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
-from . import crypto, keyauth
+from . import crypto, keyauth, roles
 from .models import Grant, RecoveryKey, RecoverySeal, Team, TeamKey, User
 
 
@@ -193,7 +193,6 @@ def recover_access(db: Session, *, code: str, email: str, today: dt.date) -> Rec
 # --- Grants made and revoked by an administrator -------------------------------------------------
 
 # Analysts see statistics only and centres their own submissions: neither may ever decrypt.
-GRANTABLE_ROLES = ("admin", "officer")
 
 
 class CannotHoldTeamKey(Exception):
@@ -209,7 +208,7 @@ def grant_held_team_keys(
 ) -> list[str]:
     """Seal every active team key the granter holds (``held``: key id to private key) to
     ``user``; return the key ids newly granted (empty if the user held them all already)."""
-    if user.role not in GRANTABLE_ROLES:
+    if user.role not in roles.GRANTABLE:
         raise CannotHoldTeamKey(f"a {user.role} account can never open reports")
     if user.public_key is None:
         raise CannotHoldTeamKey("the account has not been set up yet")

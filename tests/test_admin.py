@@ -213,6 +213,23 @@ def test_invite_form_validates_each_field(app, admin_client, data, message) -> N
         assert db.scalar(select(func.count()).select_from(User)) == 1
 
 
+def summary_links(page: str) -> dict[str, bool]:
+    """Each error summary link's target, and whether the page has an element with that id."""
+    summary = page.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0]
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    return {target: f'id="{target}"' in page for target in targets}
+
+
+def test_a_missing_role_links_to_the_first_radio_on_invite_and_change_role(
+    app, officer, admin_client
+) -> None:
+    invite = post_form(admin_client, "/staff/admin/invite", data={"name": "A", "email": "a@x.org"})
+    change = act(admin_client, officer, "role", {"role": "superuser"})
+    for response in (invite, change):
+        assert response.status_code == 400
+        assert summary_links(response.get_data(as_text=True)) == {"role": True}
+
+
 def test_change_role_is_applied_and_audited(app, officer, admin_client) -> None:
     response = act(admin_client, officer, "role", {"role": "admin"})
     assert response.status_code == 302

@@ -40,7 +40,7 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, NotFound
 
-from reporting import casework, create_app, keys
+from reporting import casework, create_app, keys, roles
 from reporting.auth import lockout, signin, totp
 from reporting.db import database
 from reporting.models import Report, User
@@ -50,7 +50,7 @@ from .staff import StaffUser, client_for, create_user
 from .test_review import send_report
 from .test_security import EXPECTED_CSP
 
-ROLES = ("admin", "officer", "analyst", "centre")
+ROLES = roles.ALL
 VISITORS = (*ROLES, "anonymous")
 MARKER = "Sp4z"  # in every free-text answer of the prepared reports
 # Inside a 30-second step with 25 seconds left: StaffUser.next_code's first choice then stays
@@ -121,9 +121,9 @@ def may_open(role: str | None, path: str) -> bool:
         return True
     if role is None:
         return False
-    for prefix, roles in AREAS:
+    for prefix, allowed in AREAS:
         if path.startswith(prefix):
-            return role in roles
+            return role in allowed
     return True  # the rest of /staff: any signed-in role
 
 

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from .. import access, accounts, invitations, keys
+from .. import access, accounts, govuk, invitations, keys, roles
 from ..auth.forms import ConfirmForm
 from ..auth.sessions import CurrentStaff
 from ..clock import utcnow
 from ..db import get_session
 from ..models import Grant, TeamKey, User
-from .forms import ROLE_CHOICES, RoleForm, form_errors
+from .forms import ROLE_CHOICES, RoleForm
 
 ROLE_NAMES = dict(ROLE_CHOICES)
 
@@ -104,7 +104,7 @@ def render_account(
             role_form=role_form or RoleForm(formdata=None, data={"role": user.role}),
             form=ConfirmForm(),
             is_self=user.id == staff.user.id,
-            grantable=user.role in keys.GRANTABLE_ROLES,
+            grantable=user.role in roles.GRANTABLE,
             admin_holds_key=bool(active_key_ids & set(staff.team_keys)),
             reinvite_needs_key=user.public_key is not None
             and (user.role == "admin" or summary.can_open_reports),
@@ -146,7 +146,7 @@ def _refusal(error: Exception, user: User) -> str:
         )
     if isinstance(error, invitations.InvitationNotValid):
         return f"{user.name}'s account is disabled. Enable it before inviting them again"
-    if user.role not in keys.GRANTABLE_ROLES:
+    if user.role not in roles.GRANTABLE:
         return "Analysts and reporting centres can never be given access to reports"
     if user.disabled:
         return f"{user.name}'s account is disabled. Enable it first"
@@ -198,7 +198,9 @@ def change_role(user_id: int) -> Response:
     if not form.validate_on_submit():
         db = get_session()
         user = user_or_404(db, user_id)
-        return render_account(db, user, errors=form_errors(form), role_form=form, status=400)
+        return render_account(
+            db, user, errors=govuk.error_summary(form), role_form=form, status=400
+        )
     return _act(user_id, partial(accounts.change_role, role=form.role.data), "{name} is {role}.")
 
 

@@ -13,7 +13,7 @@ from flask import make_response, render_template, request, url_for
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from .. import audit
+from .. import audit, govuk
 from ..accounts import normalise_email
 from ..db import database, get_session
 from ..models import AuditEntry, User
@@ -87,7 +87,7 @@ def audit_log() -> Response:
     def page_url(number: int) -> str:
         return url_for("admin.audit", page=number, **filters)
 
-    errors = [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
+    errors = govuk.error_summary(form)
     return make_response(
         render_template(
             "admin/audit.html",

@@ -25,25 +25,15 @@ ROLE_CHOICES = [
     ("centre", "Reporting centre"),
 ]
 ROLE_HINTS = {
-    "officer": "Reads, triages and replies to reports, once granted the team key.",
+    "officer": "Reads and triages reports, once granted the team key.",
     "admin": "Manages accounts and access, reads the audit log. Can hold the team key.",
     "analyst": "Sees statistics only. Can never open a report.",
-    "centre": "Submits reports on behalf of victims and sees the status of its own.",
+    "centre": "Staff of a third-party reporting centre. Can never open a report.",
 }
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def form_errors(form: FlaskForm) -> list[dict[str, str]]:
-    """Error summary items, each linking to its field (a radio group's first option)."""
-    items = []
-    for field in form:
-        if field.errors:
-            target = f"{field.id}-0" if field.type == "RadioField" else field.id
-            items.append({"text": str(field.errors[0]), "href": f"#{target}"})
-    return items
 
 
 def check_email(_form: FlaskForm, field: StringField) -> None:

@@ -12,11 +12,11 @@ from flask import Blueprint, current_app, flash, make_response, redirect, render
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from .. import access, invitations
+from .. import access, govuk, invitations
 from ..clock import utcnow
 from ..db import get_session
 from ..models import User
-from .forms import AcceptInvitationForm, form_errors
+from .forms import AcceptInvitationForm
 
 bp = Blueprint("invitation", __name__, url_prefix="/staff/invitation")
 access.allow_public(bp)
@@ -87,7 +87,7 @@ def accept(token: str) -> Response:
                     "and a code from your authenticator app."
                 )
                 return redirect(url_for("auth.sign_in"))
-    errors = form_errors(form)
+    errors = govuk.error_summary(form)
     uri = invitations.otpauth_uri(secret, issuer=config["SERVICE_NAME"], account=user.email)
     return make_response(
         render_template(

@@ -11,11 +11,11 @@ from typing import Any
 from flask import Blueprint, make_response, render_template
 from werkzeug.wrappers import Response
 
-from .. import access, accounts, invitations, keys
+from .. import access, accounts, govuk, invitations, keys
 from ..clock import utcnow
 from ..db import get_session
 from . import account, audit_log
-from .forms import ROLE_HINTS, InviteForm, form_errors
+from .forms import ROLE_HINTS, InviteForm
 
 bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
 access.require_roles(bp, "admin")
@@ -76,7 +76,7 @@ def invite() -> Response:
         else:
             db.commit()
             return account.invitation_page(issued, again=False)
-    errors = form_errors(form)
+    errors = govuk.error_summary(form)
     return make_response(
         render_template(
             "admin/invite.html",

@@ -8,7 +8,6 @@ to impersonate anyone either.
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from .. import crypto
+from .. import cookies, crypto
 from ..clock import utcnow
 from ..models import StaffSession, User
 
@@ -38,21 +37,17 @@ class SessionCookie:
         return hashlib.sha256(self.token.encode()).hexdigest()
 
     def value(self) -> str:
-        key = base64.urlsafe_b64encode(self.session_key).decode().rstrip("=")
-        return f"{self.token}.{key}"
+        return cookies.join(self.token, self.session_key)
 
     @classmethod
     def parse(cls, value: str | None) -> SessionCookie | None:
-        if not value or value.count(".") != 1:
+        parts = cookies.split(value)
+        if parts is None:
             return None
-        token, key_text = value.split(".")
+        token, key = parts
         if not (20 <= len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
             return None
-        try:
-            key = base64.urlsafe_b64decode(key_text + "=" * (-len(key_text) % 4))
-        except (binascii.Error, ValueError):
-            return None
-        return cls(token, key) if len(key) == 32 else None
+        return cls(token, key)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, Multi
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from .. import access, audit, password_change
+from .. import access, audit, cookies, govuk, password_change, roles
 from ..db import get_session
 from . import sessions, signin
 from .forms import ChangePasswordForm, ConfirmForm, SignInForm
@@ -34,10 +34,10 @@ access.allow_public(bp)
 
 # Just /staff: every role may enter, so a signed-out visitor is sent to sign in first.
 front_bp = Blueprint("front", __name__, url_prefix="/staff")
-access.require_roles(front_bp, *access.ROLES)
+access.require_roles(front_bp, *roles.ALL)
 
 account_bp = Blueprint("account", __name__, url_prefix="/staff/account")
-access.require_roles(account_bp, *access.ROLES)
+access.require_roles(account_bp, *roles.ALL)
 
 SIGN_IN_ERROR = "The email address, password or code is not right, or the account is locked"
 CODE_USED_ERROR = "That code has just been used. Wait for the next code from your authenticator app"
@@ -96,24 +96,11 @@ def _safe_next(target: str | None, fallback: str) -> str:
 
 
 def _set_staff_cookie(response: Response, cookie: sessions.SessionCookie) -> None:
-    response.set_cookie(
-        access.staff_cookie_name(),
-        cookie.value(),
-        path="/",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Strict",
-    )
+    cookies.set_private(response, access.staff_cookie_name(), cookie.value())
 
 
 def _clear_staff_cookie(response: Response) -> None:
-    response.delete_cookie(
-        access.staff_cookie_name(),
-        path="/",
-        secure=current_app.config["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Strict",
-    )
+    cookies.clear_private(response, access.staff_cookie_name())
 
 
 @front_bp.get("/", strict_slashes=False, endpoint="home")
@@ -166,11 +153,7 @@ def sign_in() -> Response:
     if error:
         form.password.data = ""
         form.code.data = ""
-    errors = (
-        [error]
-        if error
-        else [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
-    )
+    errors = [error] if error else govuk.error_summary(form)
     return make_response(
         render_template(
             "auth/sign_in.html", form=form, errors=errors, title="Sign in", show_exit=False
@@ -263,7 +246,7 @@ def password() -> Response:
             response = redirect(url_for("account.home"))
             _set_staff_cookie(response, new_cookie)
             return response
-    errors = [{"text": str(f.errors[0]), "href": f"#{f.id}"} for f in form if f.errors]
+    errors = govuk.error_summary(form)
     status = 400 if errors and status == 200 else status
     return make_response(
         render_template(

@@ -162,6 +162,10 @@ class ApproximateDate(Field):
 
     widget = GovDateInput()
 
+    @property
+    def first_input_id(self) -> str:
+        return f"{self.id}-day"
+
     def process_data(self, value: Any) -> None:
         self.data = value if isinstance(value, str) else None
         if self.data:

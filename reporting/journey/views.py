@@ -26,12 +26,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import drafts, reports
+from .. import cookies, drafts, govuk, reports
 from ..config import receipt_pepper
 from ..db import get_session
 from ..keys import NoTeamKey
 from . import bp, forms
-from .fields import ApproximateDate, JourneyForm
+from .fields import JourneyForm
 from .questions import (
     PAGES,
     PAGES_BY_SLUG,
@@ -56,27 +56,11 @@ def _cookie() -> drafts.DraftCookie | None:
 
 
 def _set_draft_cookie(response: BaseResponse, cookie: drafts.DraftCookie) -> None:
-    config = _config()
-    # No Max-Age: the key goes when the browser closes, which suits a shared device.
-    response.set_cookie(
-        config["DRAFT_COOKIE_NAME"],
-        cookie.value(),
-        path="/",
-        secure=config["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Strict",
-    )
+    cookies.set_private(response, _config()["DRAFT_COOKIE_NAME"], cookie.value())
 
 
 def _forget_draft(response: BaseResponse) -> None:
-    config = _config()
-    response.delete_cookie(
-        config["DRAFT_COOKIE_NAME"],
-        path="/",
-        secure=config["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Strict",
-    )
+    cookies.clear_private(response, _config()["DRAFT_COOKIE_NAME"])
 
 
 def _load_answers() -> dict[str, Any]:
@@ -187,20 +171,6 @@ def field_params(
     return params
 
 
-def error_summary(form: JourneyForm) -> list[dict[str, str]]:
-    """Error summary links; a date's link goes to its first input (not its wrapper)."""
-    items = []
-    for form_field in form.answer_fields():
-        if form_field.errors:
-            target = form_field.id
-            if isinstance(form_field, ApproximateDate):
-                target = f"{form_field.id}-day"
-            elif isinstance(form_field.widget, (GovRadioInput, GovCheckboxesInput)):
-                target = f"{form_field.id}"  # the first item's id is the field's own
-            items.append({"text": str(form_field.errors[0]), "href": f"#{target}"})
-    return items
-
-
 def _page_title(page: Page, form: JourneyForm, answers: dict[str, Any]) -> str:
     """The <title>: a one-question page's question, else the page's h1."""
     if page.single_question:
@@ -230,7 +200,7 @@ def render_question(
         form=form,
         title=_page_title(page, form, answers),
         params=field_params(page, form, answers),
-        errors=error_summary(form),
+        errors=govuk.error_summary(form.answer_fields()),
         back_url=back,
         action=_question_url(page, change=changing),
         notice=notice,
@@ -380,13 +350,7 @@ def exit_page() -> BaseResponse:
     db.commit()
     response = redirect(_config()["EXIT_URL"])
     _forget_draft(response)
-    response.delete_cookie(
-        _config()["SESSION_COOKIE_NAME"],
-        path="/",
-        secure=_config()["SESSION_COOKIE_SECURE"],
-        httponly=True,
-        samesite="Strict",
-    )
+    cookies.clear_private(response, _config()["SESSION_COOKIE_NAME"])
     return response
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -278,14 +278,3 @@ class NoteForm(FlaskForm):
             ),
         ],
     )
-
-
-def error_list(form: FlaskForm, names: Iterable[str] | None = None) -> list[dict[str, str]]:
-    """GOV.UK error summary items, each linking to its field (a radio group's first input)."""
-    fields: Mapping[str, Field] = {f.name: f for f in form}
-    items = []
-    for name in names if names is not None else fields:
-        field = fields[name]
-        if field.errors:
-            items.append({"text": str(field.errors[0]), "href": f"#{field.id}"})
-    return items

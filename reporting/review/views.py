@@ -11,16 +11,16 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, casework
+from .. import access, casework, govuk, roles
 from ..auth.sessions import CurrentStaff
 from ..db import get_session
 from ..models import Report
 from ..reports import ReportSealed, open_data_key
 from . import pages
-from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, error_list
+from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm
 
 bp = Blueprint("review", __name__, url_prefix="/staff/reports")
-access.require_roles(bp, *casework.CASEWORK_ROLES)
+access.require_roles(bp, *roles.CASEWORK)
 
 
 def _staff() -> CurrentStaff:
@@ -56,7 +56,7 @@ def reports() -> Response:
                 f"There is no page {out_of_range.page:,}: the reports that match these filters "
                 f"fill {fill}"
             ]
-    errors = error_list(form, ListFilterForm.SHOWN)
+    errors = govuk.error_summary(form[name] for name in ListFilterForm.SHOWN)
     if form.page.errors:
         errors.append({"text": str(form.page.errors[0]), "href": "#results"})
     return pages.render_list(form, result, errors, status=400 if errors else 200)
@@ -99,7 +99,7 @@ def change_status(reference: str) -> Response:
         return key
     form = StatusForm()
     if not form.validate():
-        return pages.render_report(report, status_form=form, errors=error_list(form))
+        return pages.render_report(report, status_form=form, errors=govuk.error_summary(form))
     db = get_session()
     code = 400
     try:
@@ -130,7 +130,9 @@ def change_status(reference: str) -> Response:
         flash(f"Status changed to {pages.status_label(form.new_status.data).lower()}.")
         return _back_to(report)
     db.rollback()
-    return pages.render_report(report, status_form=form, errors=error_list(form), status=code)
+    return pages.render_report(
+        report, status_form=form, errors=govuk.error_summary(form), status=code
+    )
 
 
 @bp.post("/<reference>/assign")
@@ -158,7 +160,7 @@ def assign(reference: str) -> Response:
             else:
                 flash(f"Assigned to {name}.")
             return _back_to(report)
-    return pages.render_report(report, assign_form=form, errors=error_list(form))
+    return pages.render_report(report, assign_form=form, errors=govuk.error_summary(form))
 
 
 @bp.post("/<reference>/notes")
@@ -169,14 +171,14 @@ def add_note(reference: str) -> Response:
         return key
     form = NoteForm()
     if not form.validate():
-        return pages.render_report(report, note_form=form, errors=error_list(form))
+        return pages.render_report(report, note_form=form, errors=govuk.error_summary(form))
     db = get_session()
     try:
         casework.add_note(db, report, form.note.data, data_key=key, author_id=_staff().user.id)
     except casework.InvalidNote:
         db.rollback()
         form.note.errors = ["Enter the note"]
-        return pages.render_report(report, note_form=form, errors=error_list(form))
+        return pages.render_report(report, note_form=form, errors=govuk.error_summary(form))
     db.commit()
     flash("Note added.")
     return _back_to(report, "#notes")
