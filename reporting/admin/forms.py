@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
 from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..auth.forms import NewPasswordForm
+from ..baseform import Form
 
 MAX_EMAIL = 254
 MAX_NAME = 120
@@ -36,7 +36,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-def check_email(_form: FlaskForm, field: StringField) -> None:
+def check_email(_form: Form, field: StringField) -> None:
     if field.data and not _EMAIL.fullmatch(field.data):
         raise ValidationError("Enter an email address in the correct format, like name@example.org")
 
@@ -51,7 +51,7 @@ def role_field(label: str) -> RadioField:
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     name = StringField(
         "Full name",
         widget=GovTextInput(),
@@ -75,11 +75,11 @@ class InviteForm(FlaskForm):
     role = role_field("Role")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = role_field("New role")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     """The audit log's filters: a GET form, so no CSRF token (it changes nothing)."""
 
     class Meta:

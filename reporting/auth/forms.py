@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..accounts import MIN_PASSWORD_LENGTH
+from ..baseform import Form
 from . import totp
 from .passwords import is_common_password
 
@@ -15,7 +15,7 @@ MAX_PASSWORD_LENGTH = 200
 CODE_FORMAT_ERROR = "Enter the code as 6 digits, like 123456"
 
 
-def check_code(_form: FlaskForm, field: StringField) -> None:
+def check_code(_form: Form, field: StringField) -> None:
     """Read the code as 6 ASCII digits, or refuse it, before any password is looked at: a
     badly typed code gets this answer whatever the account and password are."""
     typed = totp.normalise_code(field.data or "")
@@ -24,7 +24,7 @@ def check_code(_form: FlaskForm, field: StringField) -> None:
     field.data = typed
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = StringField(
         "Email address",
         widget=GovTextInput(),
@@ -43,7 +43,7 @@ class SignInForm(FlaskForm):
     )
 
 
-def check_new_password(_form: FlaskForm, field: PasswordField) -> None:
+def check_new_password(_form: Form, field: PasswordField) -> None:
     value = field.data or ""
     if len(value) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
@@ -53,7 +53,7 @@ def check_new_password(_form: FlaskForm, field: PasswordField) -> None:
         raise ValidationError("That password is too common: choose one that is harder to guess")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
@@ -75,5 +75,5 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs CSRF protection (sign out, end sessions, ...)."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -19,6 +18,8 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..baseform import Form
 
 SHORT = 200
 MEDIUM = 2_000
@@ -31,7 +32,7 @@ def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
-class JourneyForm(FlaskForm):
+class JourneyForm(Form):
     """Base of every question form: a honeypot field that people never see."""
 
     # Bots fill every field; people never meet this one (off-screen, aria-hidden, tabindex -1).

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovRadioInput,
@@ -23,6 +22,7 @@ from wtforms import Field, HiddenField, RadioField, SelectField, StringField, Te
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
 from .. import casework
+from ..baseform import Form
 
 DATE_HINT = "For example, 27/3/2025"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
@@ -50,7 +50,7 @@ def parse_date(text: str) -> dt.date:
 def _required(message: str) -> Any:
     # Not DataRequired: that also sets the `required` flag, which the GOV.UK widgets turn into
     # a browser-side check.
-    def check(_form: FlaskForm, field: Field) -> None:
+    def check(_form: Form, field: Field) -> None:
         if not (field.data or "").strip():
             field.errors[:] = []
             raise StopValidation(message)
@@ -74,7 +74,7 @@ class DateText(StringField):
     widget = GovTextInput()
     date: dt.date | None = None
 
-    def pre_validate(self, form: FlaskForm) -> None:
+    def pre_validate(self, form: Form) -> None:
         self.date = None
         text = (self.data or "").strip()
         if not text:
@@ -90,7 +90,7 @@ class DateText(StringField):
             ) from None
 
 
-class ListFilterForm(FlaskForm):
+class ListFilterForm(Form):
     """The list's filters; they travel in the query string, so there is no CSRF token."""
 
     class Meta:
@@ -222,7 +222,7 @@ class ListFilterForm(FlaskForm):
         return any(name != "sort" for name in self.query_args())
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     # The status the officer saw: a change made meanwhile by someone else is not overridden.
     expected = HiddenField(validators=[Length(max=20)])
     new_status = RadioField(
@@ -245,7 +245,7 @@ class StatusForm(FlaskForm):
             raise ValidationError("Select why you are closing the report")
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     assign_to = SelectField(
         "Assigned officer",
         choices=[("none", "Nobody (unassigned)")],
@@ -264,7 +264,7 @@ class AssignForm(FlaskForm):
         return int(value) if value.isdigit() else None
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     note = TextAreaField(
         "Add a note",
         widget=GovCharacterCount(),
