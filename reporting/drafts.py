@@ -36,7 +36,7 @@ SENT_MARKER = "sent"
 
 
 class DraftMissing(Exception):
-    """There is no draft cookie: the reporter has not started."""
+    """There is no draft cookie: the reporter has not started (raised by the journey)."""
 
 
 class DraftExpired(Exception):
@@ -190,11 +190,9 @@ def _live_draft(db: Session, cookie: DraftCookie, now: dt.datetime) -> LiveDraft
 
 
 def load_answers(
-    db: Session, cookie: DraftCookie | None, now: dt.datetime | None = None
+    db: Session, cookie: DraftCookie, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Decrypt the answers so far."""
-    if cookie is None:
-        raise DraftMissing
     draft = _live_draft(db, cookie, now or utcnow())
     if draft.answers is None:
         return {}
@@ -238,15 +236,13 @@ def save_answers(
 
 
 def keep_alive(
-    db: Session, cookie: DraftCookie | None, *, idle_minutes: float, now: dt.datetime | None = None
+    db: Session, cookie: DraftCookie, *, idle_minutes: float, now: dt.datetime | None = None
 ) -> dt.datetime:
     """Push a live, unsent draft's idle expiry back; the new expiry.
 
     The draft is read first: only its key can tell whether the expiry has passed (a draft
     that has is refused and deleted, not brought back to life).
     """
-    if cookie is None:
-        raise DraftMissing
     now = now or utcnow()
     draft = _live_draft(db, cookie, now)
     new_expiry = now + dt.timedelta(minutes=idle_minutes)
