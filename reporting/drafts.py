@@ -290,8 +290,8 @@ def take_draft(db: Session, cookie: DraftCookie, now: dt.datetime | None = None)
 
     The draft's earlier versions (answers changed or removed) may stay in the SQLite WAL until
     the next purge run empties it: only the cookie's key opens them, never a team key (the
-    report is encrypted anew). A checkpoint here, on every send, cost the final submit about
-    a third of its throughput under load.
+    report is encrypted anew). No checkpoint here: on every send it cost too much throughput
+    (benchmarks/README.md).
     """
     draft = _live_draft(db, cookie, now or utcnow())
     _live_drafts(db).pop(draft.id, None)
