@@ -10,6 +10,8 @@ cookie's holder comes back), and in clear the row holds only ``purge_on``, the U
 one its expiry falls in, from which ``purge_expired`` deletes it. An abandoned draft's
 ciphertext (which nobody can open without the cookie) so stays at most 24 hours past its
 expiry, plus the interval of the purge command.
+
+One module near 300 lines: the cookie's format and the row it opens only make sense together.
 """
 
 from __future__ import annotations
