@@ -10,6 +10,8 @@ cookie's holder comes back), and in clear the row holds only ``purge_on``, the U
 one its expiry falls in, from which ``purge_expired`` deletes it. An abandoned draft's
 ciphertext (which nobody can open without the cookie) so stays at most 24 hours past its
 expiry, plus the interval of the purge command.
+
+One module near 300 lines: the cookie's format and the row it opens only make sense together.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ SENT_MARKER = "sent"
 
 
 class DraftMissing(Exception):
-    """There is no draft cookie: the reporter has not started."""
+    """There is no draft cookie: the reporter has not started (raised by the journey)."""
 
 
 class DraftExpired(Exception):
@@ -190,11 +192,9 @@ def _live_draft(db: Session, cookie: DraftCookie, now: dt.datetime) -> LiveDraft
 
 
 def load_answers(
-    db: Session, cookie: DraftCookie | None, now: dt.datetime | None = None
+    db: Session, cookie: DraftCookie, now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """Decrypt the answers so far."""
-    if cookie is None:
-        raise DraftMissing
     draft = _live_draft(db, cookie, now or utcnow())
     if draft.answers is None:
         return {}
@@ -238,15 +238,13 @@ def save_answers(
 
 
 def keep_alive(
-    db: Session, cookie: DraftCookie | None, *, idle_minutes: float, now: dt.datetime | None = None
+    db: Session, cookie: DraftCookie, *, idle_minutes: float, now: dt.datetime | None = None
 ) -> dt.datetime:
     """Push a live, unsent draft's idle expiry back; the new expiry.
 
     The draft is read first: only its key can tell whether the expiry has passed (a draft
     that has is refused and deleted, not brought back to life).
     """
-    if cookie is None:
-        raise DraftMissing
     now = now or utcnow()
     draft = _live_draft(db, cookie, now)
     new_expiry = now + dt.timedelta(minutes=idle_minutes)
@@ -294,8 +292,8 @@ def take_draft(db: Session, cookie: DraftCookie, now: dt.datetime | None = None)
 
     The draft's earlier versions (answers changed or removed) may stay in the SQLite WAL until
     the next purge run empties it: only the cookie's key opens them, never a team key (the
-    report is encrypted anew). A checkpoint here, on every send, cost the final submit about
-    a third of its throughput under load.
+    report is encrypted anew). No checkpoint here: on every send it cost too much throughput
+    (benchmarks/README.md).
     """
     draft = _live_draft(db, cookie, now or utcnow())
     _live_drafts(db).pop(draft.id, None)

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Insert, insert, select
@@ -49,16 +49,20 @@ def new_reference() -> str:
     return f"HC-{chars[:4]}-{chars[4:]}"
 
 
-@functools.cache
+_DIALECT_INSERTS: dict[str, Callable[[type[Report]], sqlite.Insert | postgresql.Insert]] = {
+    "sqlite": sqlite.insert,
+    "postgresql": postgresql.insert,
+}
+
+
+@functools.cache  # built once per database, like the drafts' statements
 def _insert_report_statement(dialect: str) -> Insert:
     """INSERT INTO reports ... ON CONFLICT (reference) DO NOTHING, for this database; its
     rowcount (kept: SQLAlchemy keeps an INSERT's only on request) is 0 on a clash."""
-    dialect_insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    return (
-        dialect_insert(Report)
-        .on_conflict_do_nothing(index_elements=[Report.reference])
-        .execution_options(preserve_rowcount=True)
+    statement = _DIALECT_INSERTS[dialect](Report).on_conflict_do_nothing(
+        index_elements=[Report.reference]
     )
+    return statement.execution_options(preserve_rowcount=True)
 
 
 def send_report(

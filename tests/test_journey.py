@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from reporting import crypto, drafts
 from reporting.db import database
-from reporting.journey.questions import PAGES
+from reporting.journey.pages import PAGES
 from reporting.models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand
 from reporting.reports import open_report
 

@@ -203,14 +203,14 @@ def test_sharing_says_what_happens_and_depends_on_contact(reporter: Reporter) ->
 
 
 def test_contact_is_asked_before_sharing(reporter: Reporter) -> None:
-    from reporting.journey.questions import PAGES
+    from reporting.journey.pages import PAGES
 
     slugs = [page.slug for page in PAGES]
     assert slugs.index("contact") < slugs.index("contact-details") < slugs.index("sharing")
 
 
 def test_no_page_asks_more_than_two_questions(app) -> None:
-    from reporting.journey.questions import PAGES
+    from reporting.journey.pages import PAGES
 
     with app.test_request_context():
         for page in PAGES:

@@ -10,4 +10,4 @@ bp = Blueprint("journey", __name__)
 access.allow_public(bp)
 
 # The view modules register their routes on ``bp`` when imported.
-from . import info, keepalive, receipt, views  # noqa: E402, F401
+from . import check, errors, info, keepalive, question_page, receipt, start  # noqa: E402, F401

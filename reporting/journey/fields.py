@@ -1,12 +1,14 @@
 """Field builders for the journey's forms: every text has a length limit, every choice a list.
 
-The page forms themselves are in ``forms.py``; this module holds what they are made of.
+The page forms themselves are in ``forms.py`` and ``variants.py``; this module holds what they
+are made of.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -16,7 +18,15 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import Field, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..baseform import Form
@@ -26,10 +36,43 @@ MEDIUM = 2_000
 ACCOUNT_MAX = 10_000
 
 Choices = list[tuple[str, str]]
+_Field = TypeVar("_Field", bound=Field)
+_ChoiceField = TypeVar("_ChoiceField", bound=SelectField)
+# A validator of fields of the kind ``_Field``: DataRequired, Length, ExclusiveChoice, ...
+Validator = Callable[[BaseForm, _Field], object]
 
 
-def _strip(value: Any) -> Any:
+def strip_text(value: object) -> object:
+    """A filter: text without the spaces around it (anything else as it is)."""
     return value.strip() if isinstance(value, str) else value
+
+
+def choice_pairs(form_field: Field) -> list[tuple[str, str]]:
+    """A choice field's (value, label) pairs, in order; none for any other field."""
+    if not isinstance(form_field, SelectField) or not isinstance(form_field.choices, Sequence):
+        return []
+    return [(choice[0], choice[1]) for choice in form_field.choices]
+
+
+def _choice_field(
+    field_class: type[_ChoiceField],
+    label: str,
+    choices: Choices,
+    *,
+    widget: GovRadioInput | GovCheckboxesInput,
+    description: str,
+    invalid_choice_message: str,
+    validators: list[Validator[Field]],
+) -> _ChoiceField:
+    """The one place a choice field is built, so WTForms 3.3's keyword is passed once."""
+    return field_class(  # type: ignore[call-arg]  # WTForms 3.3 keyword; types-WTForms is 3.2's
+        label,
+        choices=choices,
+        widget=widget,
+        description=description,
+        invalid_choice_message=invalid_choice_message,
+        validators=validators,
+    )
 
 
 class JourneyForm(Form):
@@ -52,9 +95,10 @@ class JourneyForm(Form):
 
 def radios(label: str, choices: Choices, required: str | None = None, hint: str = "") -> RadioField:
     """A radio group; ``required`` is the message shown when nothing is chosen."""
-    return RadioField(
+    return _choice_field(
+        RadioField,
         label,
-        choices=choices,
+        choices,
         widget=GovRadioInput(),
         description=hint,
         invalid_choice_message=required or "Select one of the options",
@@ -69,7 +113,7 @@ class ExclusiveChoice:
         self.exclusive = exclusive
         self.message = message
 
-    def __call__(self, _form: Any, field: Field) -> None:
+    def __call__(self, _form: BaseForm, field: Field) -> None:
         if field.data and self.exclusive in field.data and len(field.data) > 1:
             raise ValidationError(self.message)
 
@@ -81,12 +125,15 @@ def checkboxes(
     hint: str = "Select all that apply.",
     exclusive: ExclusiveChoice | None = None,
 ) -> SelectMultipleField:
-    validators: list[Any] = [DataRequired(message=required) if required else Optional()]
+    validators: list[Validator[Field]] = [
+        DataRequired(message=required) if required else Optional()
+    ]
     if exclusive is not None:
         validators.append(exclusive)
-    return SelectMultipleField(
+    return _choice_field(
+        SelectMultipleField,
         label,
-        choices=choices,
+        choices,
         widget=GovCheckboxesInput(),
         description=hint,
         invalid_choice_message="Select from the options shown",
@@ -94,36 +141,38 @@ def checkboxes(
     )
 
 
-def _length(label: str, max_length: int) -> Length:
+def _text_validators(
+    label: str, max_length: int, required: str | None
+) -> list[Validator[StringField]]:
+    """Required (``required`` is the message) or optional, and at most ``max_length`` long."""
     name = label.removesuffix(" (optional)").rstrip("?")
-    return Length(max=max_length, message=f"{name} must be {max_length:,} characters or fewer")
+    return [
+        DataRequired(message=required) if required else Optional(),
+        Length(max=max_length, message=f"{name} must be {max_length:,} characters or fewer"),
+    ]
 
 
 def text(
     label: str, max_length: int = SHORT, hint: str = "", required: str | None = None
 ) -> StringField:
-    validators: list[Any] = [
-        DataRequired(message=required) if required else Optional(),
-        _length(label, max_length),
-    ]
     return StringField(
-        label, validators=validators, description=hint, widget=GovTextInput(), filters=[_strip]
+        label,
+        validators=_text_validators(label, max_length, required),
+        description=hint,
+        widget=GovTextInput(),
+        filters=[strip_text],
     )
 
 
 def textarea(
     label: str, max_length: int = MEDIUM, hint: str = "", required: str | None = None
 ) -> TextAreaField:
-    validators: list[Any] = [
-        DataRequired(message=required) if required else Optional(),
-        _length(label, max_length),
-    ]
     return TextAreaField(
         label,
-        validators=validators,
+        validators=_text_validators(label, max_length, required),
         description=hint,
         widget=GovCharacterCount() if max_length >= ACCOUNT_MAX else GovTextArea(),
-        filters=[_strip],
+        filters=[strip_text],
     )
 
 
@@ -167,7 +216,7 @@ class ApproximateDate(Field):
     def first_input_id(self) -> str:
         return f"{self.id}-day"
 
-    def process_data(self, value: Any) -> None:
+    def process_data(self, value: object) -> None:
         self.data = value if isinstance(value, str) else None
         if self.data:
             year, month, *day = self.data.split("-")
@@ -178,9 +227,10 @@ class ApproximateDate(Field):
         parts += [""] * (3 - len(parts))
         self.raw_data = parts
         self.data = None
-        self.data = parse_approximate_date(*parts, today=dt.date.today())
+        day, month, year = parts
+        self.data = parse_approximate_date(day, month, year, today=dt.date.today())
 
-    def pre_validate(self, form: Any) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         if self.raw_data is None or not any(self.raw_data):
             self.raw_data = ["", "", ""]
             if not self.errors:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Response
 from flask.blueprints import BlueprintSetupState
 
 from .. import drafts
 from ..db import get_session
-from . import bp
-from .views import _config, _cookie
+from . import bp, draft
 
 # The warning opens this long before the answers would be deleted (GOV.UK's pattern: enough
 # time to read it and act, even with assistive technology).
@@ -23,18 +22,17 @@ def keep_alive() -> Response:
     browser then shows the page that says what happened (404, 410, or the receipt page).
     """
     db = get_session()
-    drafts.keep_alive(db, _cookie(), idle_minutes=_config()["DRAFT_IDLE_MINUTES"])
+    drafts.keep_alive(db, draft.required_cookie(), idle_minutes=draft.idle_minutes())
     db.commit()
     return Response(status=204)
 
 
 def draft_seconds_left() -> int:
     """Seconds until this request's draft expires (no query: the view has loaded it)."""
-    return drafts.seconds_left(get_session(), _cookie())
+    return drafts.seconds_left(get_session(), draft.cookie())
 
 
 @bp.record_once
 def _template_globals(state: BlueprintSetupState) -> None:
-    app: Flask = state.app
-    app.jinja_env.globals["draft_seconds_left"] = draft_seconds_left
-    app.jinja_env.globals["timeout_warning_seconds"] = WARNING_SECONDS
+    state.app.jinja_env.globals["draft_seconds_left"] = draft_seconds_left
+    state.app.jinja_env.globals["timeout_warning_seconds"] = WARNING_SECONDS

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import make_response, redirect, render_template, request, url_for
+from flask import current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import drafts, sent
 from ..db import get_session
-from . import bp
+from . import bp, draft
 from .info import services_for
-from .views import _config, _cookie, _set_draft_cookie
 
 ERRORS = {
     sent.LastFour.EMPTY.value: "Enter the last 4 digits of your receipt, or select Skip",
@@ -29,29 +28,17 @@ ERRORS = {
 
 def _set_sent_marker(response: BaseResponse) -> None:
     """Replace the draft cookie by one that holds no key, only "this browser sent"."""
-    _set_draft_cookie(response, drafts.SENT_MARKER_COOKIE)  # type: ignore[arg-type]
-
-
-@bp.errorhandler(drafts.DraftSent)
-def _draft_sent(_error: Exception) -> BaseResponse:
-    """A journey page or a second send after sending: the receipt page instead."""
-    response = redirect(url_for("journey.sent"), 303)
-    cookie = _cookie()
-    if cookie is not None and not cookie.sent:
-        _set_draft_cookie(response, cookie.as_sent())
-    return response
+    draft.set_cookie(response, drafts.SENT_MARKER_COOKIE)
 
 
 @bp.get("/report/sent", endpoint="sent")
 def sent_page() -> BaseResponse:
-    cookie = _cookie()
+    cookie = draft.cookie()
     state, receipt = sent.read_sent(get_session(), cookie)
     if state is sent.SentState.NOT_SENT:
         return redirect(url_for("journey.check"))
     if receipt is None:
-        known_sent = (cookie is not None and cookie.sent) or drafts.is_sent_marker(
-            request.cookies.get(_config()["DRAFT_COOKIE_NAME"])
-        )
+        known_sent = (cookie is not None and cookie.sent) or draft.holds_sent_marker()
         title = "Your report has been sent" if known_sent else "We cannot show your receipt again"
         response = make_response(
             render_template("journey/sent_ended.html", title=title, known_sent=known_sent)
@@ -68,7 +55,7 @@ def sent_page() -> BaseResponse:
         receipt_groups=receipt.receipt_groups,
         sent_minutes=sent.SENT_MINUTES,
         # The support the person asked for first.
-        services=services_for(_config(), receipt.support),
+        services=services_for(current_app.config, receipt.support),
         error=error,
         errors=[{"text": error, "href": "#last-four"}] if error else None,
         typed=receipt.typed if error else "",
@@ -81,7 +68,9 @@ def confirm_receipt() -> BaseResponse:
     """Check the last 4 digits typed back, or skip; either way the receipt is not shown again
     once it is done. A wrong answer goes back to the page, which says what is wrong."""
     db = get_session()
-    cookie = _cookie()
+    cookie = draft.cookie()
+    if cookie is None:
+        return redirect(url_for("journey.sent"), 303)
     _state, receipt = sent.read_sent(db, cookie)
     if receipt is None:
         return redirect(url_for("journey.sent"), 303)
@@ -93,13 +82,12 @@ def confirm_receipt() -> BaseResponse:
         return _end(cookie, url_for("journey.receipt_kept"))
     # Shown again by the GET with the error; kept (encrypted) with the receipt it is checked
     # against, and gone with it.
-    assert cookie is not None  # read_sent found the receipt with it
     sent.rewrite_receipt(db.connection(), cookie, dataclasses.replace(receipt, typed=typed.strip()))
     db.commit()
     return redirect(url_for("journey.sent", error=result.value), 303)
 
 
-def _end(cookie: drafts.DraftCookie | None, location: str) -> BaseResponse:
+def _end(cookie: drafts.DraftCookie, location: str) -> BaseResponse:
     db = get_session()
     drafts.delete_draft(db, cookie)
     db.commit()
@@ -110,7 +98,7 @@ def _end(cookie: drafts.DraftCookie | None, location: str) -> BaseResponse:
 
 @bp.get("/report/receipt-kept")
 def receipt_kept() -> BaseResponse:
-    if not drafts.is_sent_marker(request.cookies.get(_config()["DRAFT_COOKIE_NAME"])):
+    if not draft.holds_sent_marker():
         return redirect(url_for("journey.sent"))
     return make_response(
         render_template("journey/receipt_kept.html", title="You have your receipt")

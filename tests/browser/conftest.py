@@ -22,7 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from reporting import keys
 from reporting.db import database
-from reporting.journey.questions import PAGES
+from reporting.journey.pages import PAGES
 from reporting.models import Draft, Report
 
 CHROMIUM = Path("/usr/bin/chromium")

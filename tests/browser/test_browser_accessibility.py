@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from reporting.journey.forms import MEDIUM, SHORT
+from reporting.journey.fields import MEDIUM, SHORT
 
 # Pages where every question is optional have an error state only past a length limit:
 # (field, limit). Every other page has a required question and is submitted empty.
