@@ -26,7 +26,7 @@ from reporting.auth import sessions, totp
 from reporting.db import database
 from reporting.models import TeamKey
 
-from .conftest import HttpsClient, csrf_token
+from .helpers import HttpsClient, csrf_token
 
 PASSWORD = "a perfectly fine long passphrase"
 _numbers = itertools.count(1)

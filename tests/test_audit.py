@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -21,13 +20,8 @@ from reporting.auth.signin import SignInFailed, sign_in
 from reporting.db import database
 from reporting.models import AuditEntry
 
-from .conftest import SECRET_KEY
-from .test_rotation import ADMIN, PASSWORD, initialise, send_reports
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
+from .helpers import SECRET_KEY
+from .instance import ADMIN, PASSWORD, initialise, send_reports
 
 
 def verify(app: Flask):

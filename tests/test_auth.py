@@ -14,7 +14,7 @@ from reporting.auth import sessions, totp
 from reporting.db import database
 from reporting.models import AuditEntry, StaffSession, TeamKey, User
 
-from .conftest import HttpsClient, csrf_token
+from .helpers import HttpsClient, csrf_token
 
 PASSWORD = "a perfectly fine long passphrase"
 SIGN_IN_ERROR_TEXT = "The email address, password or code is not right"

@@ -16,7 +16,7 @@ from reporting.auth import signin, totp
 from reporting.db import database
 from reporting.models import Grant, Invitation, StaffSession, User
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .staff import (
     PASSWORD,
     StaffUser,

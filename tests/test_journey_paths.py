@@ -34,8 +34,8 @@ from reporting import clock, drafts
 from reporting.db import database
 from reporting.models import Draft, Report
 
-from .conftest import HttpsClient
 from .draft_clock import set_draft_expiry, set_sent_until
+from .helpers import HttpsClient
 from .pages import Form, Page, read_page
 
 START = "/"

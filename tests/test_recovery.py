@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,8 +14,8 @@ from reporting.accounts import private_key_context
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, User
 
-from .conftest import SECRET_KEY
-from .test_rotation import (
+from .helpers import SECRET_KEY
+from .instance import (
     ADMIN,
     PASSWORD,
     Instance,
@@ -29,11 +28,6 @@ from .test_rotation import (
 )
 
 SECOND_ADMIN = "second.admin@example.org"
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
 
 
 @pytest.fixture

@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,6 @@ from reporting import (
     rotation,
 )
 from reporting.auth import sessions
-from reporting.auth.signin import open_grants, unlock_private_key
 from reporting.config import receipt_pepper
 from reporting.db import database
 from reporting.models import (
@@ -44,59 +41,24 @@ from reporting.models import (
     User,
 )
 
-from .conftest import PEPPER, SECRET_KEY, HttpsClient, Reporter, base_config, full_answers
+from .helpers import PEPPER, SECRET_KEY, HttpsClient, Reporter, base_config, full_answers
+from .instance import (
+    ADMIN,
+    PASSWORD,
+    Instance,
+    active_key_ids,
+    initialise,
+    interrupt_after_first_batch,
+    keys_by_grant,
+    markers_opened,
+    rotate,
+    send_reports,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN = "admin@example.org"
-PASSWORD = "violet lantern over the quay"
 
 
-# --- Helpers shared with test_recovery.py and test_audit.py --------------------------------------
-
-
-@dataclass(frozen=True)
-class Instance:
-    app: Flask
-    recovery_code: str
-
-
-def initialise(app: Flask) -> Instance:
-    """`flask init` with a known password: an admin holding a grant, and the recovery code."""
-    result = app.test_cli_runner().invoke(args=["init", "--email", ADMIN, "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    code = re.search(r"^\s{4}(\S+)\s*$", result.output, re.M)
-    assert code
-    return Instance(app, code.group(1))
-
-
-def send_reports(app: Flask, markers: list[str]) -> list[str]:
-    """Send reports through the same domain calls as the journey; their ids."""
-    ids = []
-    with database(app).session() as db:
-        for marker in markers:
-            cookie = drafts.start_draft(db, idle_minutes=60)
-            db.flush()
-            answers = {
-                "reporting-as": {"reporter_type": "victim"},
-                "when": {"incident_date": "2026-03-12"},
-                "account": {"account": f"Two men followed me home {marker}account"},
-            }
-            drafts.save_answers(db, cookie, answers, idle_minutes=60)
-            shown = reports.send_report(
-                db,
-                cookie,
-                answers,
-                pepper=receipt_pepper(app.config),
-                receipt_kdf=app.config["RECEIPT_KDF"],
-                today=dt.date.today(),
-            )
-            ids.append(db.scalar(select(Report.id).where(Report.reference == shown.reference)))
-            if len(ids) % 25 == 0:
-                db.commit()
-                # Each draft purge scans the identity map: keep it small.
-                db.expunge_all()
-        db.commit()
-    return ids
+# --- Helpers -------------------------------------------------------------------------------------
 
 
 def send_report_through_the_journey(app: Flask, marker: str) -> None:
@@ -105,24 +67,6 @@ def send_report_through_the_journey(app: Flask, marker: str) -> None:
     reporter.start()
     reporter.answer_all(full_answers(marker))
     assert reporter.send().status_code == 200
-
-
-def keys_by_grant(app: Flask, email: str = ADMIN, password: str = PASSWORD) -> dict[str, bytes]:
-    """The team private keys the account's grants open, as sign-in would unlock them."""
-    with database(app).session() as db:
-        user = db.scalar(select(User).where(User.email == email))
-        private_key = unlock_private_key(user, password, app.config["PASSWORD_KDF"])
-        return open_grants(db, user, private_key)
-
-
-def markers_opened(app: Flask, private_keys: dict[str, bytes]) -> dict[str, str]:
-    """Each report's marker, by report id; raises if any report does not open."""
-    opened = {}
-    with database(app).session() as db:
-        for report in db.scalars(select(Report)):
-            account = reports.open_report(db, report, private_keys)["account"]["account"]
-            opened[report.id] = account.rsplit(" ", 1)[1].removesuffix("account")
-    return opened
 
 
 def sealed_key_ids(app: Flask) -> dict[str, set[str]]:
@@ -137,13 +81,6 @@ def sealed_key_ids(app: Flask) -> dict[str, set[str]]:
     for report_id, key_id in rows:
         sealed.setdefault(report_id, set()).add(key_id)
     return sealed
-
-
-def active_key_ids(app: Flask) -> list[str]:
-    with database(app).session() as db:
-        return list(
-            db.scalars(select(TeamKey.key_id).where(TeamKey.active.is_(True)).order_by(TeamKey.id))
-        )
 
 
 def rows_for_key(app: Flask, key_id: str) -> dict[str, int]:
@@ -165,42 +102,12 @@ def audit_actions(app: Flask) -> list[tuple[str, dict[str, Any]]]:
         ]
 
 
-def rotate(app: Flask, *args: str, password: str = PASSWORD, env: dict[str, str] | None = None):
-    return app.test_cli_runner().invoke(
-        args=["keys", "rotate", *args], input=f"{password}\n", env=env
-    )
-
-
 # --- Fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
 
 
 @pytest.fixture
 def instance(app: Flask) -> Instance:
     return initialise(app)
-
-
-class Interrupted(Exception):
-    """Stands in for a kill between two batches."""
-
-
-def interrupt_after_first_batch(app: Flask, private_keys: dict[str, bytes], batch_size: int):
-    def stop(done: int, total: int) -> None:
-        raise Interrupted
-
-    with database(app).session() as db, pytest.raises(Interrupted):
-        rotation.rotate_team_key(
-            db,
-            team_slug="review",
-            private_keys=private_keys,
-            today=dt.date.today(),
-            batch_size=batch_size,
-            on_progress=stop,
-        )
 
 
 # --- A whole rotation ----------------------------------------------------------------------------

@@ -22,12 +22,13 @@ from reporting.db import database
 from reporting.models import Report
 from reporting.security import SweptMemoryStorage, client_network_key, set_security_headers
 
-from .conftest import HttpsClient, Reporter, base_config, csrf_token, full_answers
-
-EXPECTED_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'"
+from .helpers import (
+    EXPECTED_CSP,
+    HttpsClient,
+    Reporter,
+    base_config,
+    csrf_token,
+    full_answers,
 )
 
 

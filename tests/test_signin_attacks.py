@@ -20,7 +20,7 @@ from reporting.auth import lockout, signin, totp
 from reporting.db import database
 from reporting.models import AuditEntry, SignInThrottle, User
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .test_auth import PASSWORD, SIGN_IN_ERROR_TEXT, client_for, make_officer, sign_in, staff_cookie
 
 WRONG = "not the password at all"
