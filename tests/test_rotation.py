@@ -15,10 +15,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, delete, func, select
+from sqlalchemy import create_engine, delete, func, select, update
 
 from reporting import (
-    accounts,
     create_app,
     crypto,
     drafts,
@@ -54,6 +53,7 @@ from .instance import (
     rotate,
     send_reports,
 )
+from .staff import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,29 +210,18 @@ def test_disabled_accounts_do_not_get_the_new_key(instance: Instance) -> None:
     app = instance.app
     (old_key_id,) = active_key_ids(app)
     old_private_key = keys_by_grant(app)[old_key_id]
-    with database(app).session() as db:
-        old_key = db.scalar(select(TeamKey))
-        for email, disabled in (("leaver@example.org", True), ("stayer@example.org", False)):
-            account = accounts.create_account(
-                db,
-                email=email,
-                name="Officer",
-                role="officer",
-                password=PASSWORD,
-                password_kdf=app.config["PASSWORD_KDF"],
-                secret_key=SECRET_KEY,
-                today=dt.date.today(),
-            )
-            db.flush()
-            keys.grant_team_key(
-                db,
-                user=account.user,
-                team_key=old_key,
-                private_key=old_private_key,
-                today=dt.date.today(),
-            )
-            account.user.disabled = disabled
-        db.commit()
+    for email, disabled in (("leaver@example.org", True), ("stayer@example.org", False)):
+        officer = create_user(
+            app,
+            "officer",
+            email=email,
+            name="Officer",
+            password=PASSWORD,
+            team_keys={old_key_id: old_private_key},
+        )
+        with database(app).session() as db:
+            db.execute(update(User).where(User.id == officer.id).values(disabled=disabled))
+            db.commit()
 
     assert rotate(app, "--email", ADMIN).exit_code == 0
 
@@ -246,27 +235,19 @@ def test_a_stale_grant_is_not_renewed_by_rotation(instance: Instance) -> None:
     with database(app).session() as db:
         admin = db.scalar(select(User).where(User.email == ADMIN))
         admin_id = admin.id
-        account = accounts.create_account(
-            db,
-            email="reset@example.org",
-            name="Officer",
-            role="officer",
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=SECRET_KEY,
-            today=dt.date.today(),
-        )
-        db.flush()
-        keys.grant_team_key(
-            db,
-            user=account.user,
-            team_key=db.scalar(select(TeamKey)),
-            private_key=next(iter(keys_by_grant(app).values())),
-            today=dt.date.today(),
-        )
-        account.user.public_key = crypto.generate_keypair().public_key  # a new key pair
+    reset = create_user(
+        app,
+        "officer",
+        email="reset@example.org",
+        name="Officer",
+        password=PASSWORD,
+        team_keys=keys_by_grant(app),
+    )
+    with database(app).session() as db:
+        new_public_key = crypto.generate_keypair().public_key  # a new key pair
+        db.execute(update(User).where(User.id == reset.id).values(public_key=new_public_key))
         db.commit()
-        reset_id = account.user.id
+    reset_id = reset.id
 
     assert rotate(app, "--email", ADMIN).exit_code == 0
 
@@ -289,18 +270,7 @@ def test_a_wrong_password_rotates_nothing(instance: Instance) -> None:
 
 def test_an_account_without_a_grant_cannot_rotate(instance: Instance) -> None:
     app = instance.app
-    with database(app).session() as db:
-        accounts.create_account(
-            db,
-            email="officer@example.org",
-            name="Officer",
-            role="officer",
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=SECRET_KEY,
-            today=dt.date.today(),
-        )
-        db.commit()
+    create_user(app, "officer", email="officer@example.org", name="Officer", password=PASSWORD)
     before = active_key_ids(app)
     result = rotate(app, "--email", "officer@example.org")
     assert result.exit_code != 0
@@ -550,6 +520,9 @@ def test_rotating_twice_in_a_row_keeps_every_report_readable(instance: Instance)
 
 def test_granting_during_a_rotation_needs_every_active_key(app) -> None:
     """An admin holding only the old key must not hand out a key about to be destroyed."""
+    officer = create_user(
+        app, "officer", email="o@example.org", name="O", password="long enough pass"
+    )
     with database(app).session() as db:
         new = keys.create_team(db, slug="review", name="Review", today=dt.date.today())
         db.flush()
@@ -561,20 +534,10 @@ def test_granting_during_a_rotation_needs_every_active_key(app) -> None:
             created_on=dt.date.today(),
         )
         db.add(second)
-        officer = accounts.create_account(
-            db,
-            email="o@example.org",
-            name="O",
-            role="officer",
-            password="long enough pass",
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=app.config["SECRET_KEY"],
-            today=dt.date.today(),
-        )
         with pytest.raises(keys.NoTeamKeyHeld):
             keys.grant_held_team_keys(
                 db,
-                user=officer.user,
+                user=db.get(User, officer.id),
                 held={new.team_key.key_id: new.private_key},
                 today=dt.date.today(),
             )
