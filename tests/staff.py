@@ -1,4 +1,5 @@
-"""Staff accounts for tests: create a user of any role, sign them in through the test client.
+"""Staff accounts for tests: create a user of any role, sign them in through the test client
+(as the user, or with whatever is typed), invite people through the admin pages.
 
 Plain functions, no fixtures, so any test module can use them:
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import itertools
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,9 +27,9 @@ from sqlalchemy import select
 from reporting import accounts, keys
 from reporting.auth import sessions, totp
 from reporting.db import database
-from reporting.models import TeamKey
+from reporting.models import TeamKey, User
 
-from .conftest import HttpsClient, csrf_token
+from .helpers import HttpsClient, csrf_token
 
 PASSWORD = "a perfectly fine long passphrase"
 _numbers = itertools.count(1)
@@ -125,15 +128,11 @@ def sign_in(
     code: str | None = None,
 ) -> Any:
     """Sign in through the sign-in page as a browser would; returns the POST's response."""
-    page = client.get("/staff/sign-in")
-    return client.post(
-        "/staff/sign-in",
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "email": user.email,
-            "password": user.password if password is None else password,
-            "code": user.next_code() if code is None else code,
-        },
+    return sign_in_with(
+        client,
+        email=user.email,
+        password=user.password if password is None else password,
+        code=user.next_code() if code is None else code,
     )
 
 
@@ -160,3 +159,124 @@ def session_team_keys(app: Flask, client: FlaskClient) -> dict[str, bytes]:
         current = sessions.load_session(db, sessions.SessionCookie.parse(cookie.value))
         assert current is not None, "the session has ended"
         return current.team_keys
+
+
+# --- Signing in by hand (tests/test_auth.py, tests/test_signin_attacks.py) --------------------
+
+SIGN_IN_ERROR_TEXT = "The email address, password or code is not right"
+
+
+def make_officer(
+    app: Flask, *, email: str = "officer@example.org", role: str = "officer", grant: bool = True
+) -> tuple[bytes, dict[str, bytes] | None]:
+    """An account with a TOTP secret; with ``grant``, a team of its own whose key is granted
+    to it. Its TOTP secret, and the team's private keys by key id (None without ``grant``)."""
+    team_private = None
+    if grant:
+        with database(app).session() as db:
+            new = keys.create_team(db, slug=f"t-{email}", name="Team", today=dt.date.today())
+            db.commit()
+            team_private = {new.team_key.key_id: new.private_key}
+    user = create_user(app, role, email=email, name="Olive Officer", team_keys=team_private)
+    return user.totp_secret, team_private
+
+
+def sign_in_with(
+    client: FlaskClient,
+    *,
+    email: str = "officer@example.org",
+    password: str = PASSWORD,
+    secret: bytes = b"",
+    code: str | None = None,
+    when: float | None = None,
+    next_url: str | None = None,
+) -> Any:
+    """Sign in through the sign-in page with what is typed; without ``code``, the code of
+    ``secret`` at ``when`` (default now). Returns the POST's response."""
+    page = client.get("/staff/sign-in")
+    code = code if code is not None else totp.code_at(secret, when or time.time())
+    path = "/staff/sign-in" + (f"?next={next_url}" if next_url else "")
+    return client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "email": email,
+            "password": password,
+            "code": code,
+        },
+    )
+
+
+def staff_cookie(response: Any) -> str:
+    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-staff="))
+
+
+# --- Invitations, through the admin pages ---------------------------------------------------
+
+NEW_PASSWORD = "violet lantern over the quay again"
+INVITATION_LINK = re.compile(r'id="invitation-link"[^>]*>([^<]+)</textarea>')
+AUTHENTICATOR_KEY = re.compile(r'id="authenticator-key"><code>([A-Z2-7 ]+)</code>')
+
+
+def invite(
+    admin_client: FlaskClient,
+    *,
+    email: str = "new.officer@example.org",
+    name: str = "Nia Officer",
+    role: str = "officer",
+) -> str:
+    """Invite someone through the admin page; return the link's path."""
+    response = post_form(
+        admin_client, "/staff/admin/invite", data={"email": email, "name": name, "role": role}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    match = INVITATION_LINK.search(response.get_data(as_text=True))
+    assert match, "no invitation link on the confirmation page"
+    return link_path(match.group(1))
+
+
+def link_path(link_html: str) -> str:
+    """The path of an invitation link as shown on the confirmation page."""
+    link = html.unescape(link_html)
+    assert link.startswith("https://")
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def read_secret(page_html: str) -> bytes:
+    match = AUTHENTICATOR_KEY.search(page_html)
+    assert match, "the page shows no authenticator key"
+    text = match.group(1).replace(" ", "")
+    return base64.b32decode(text + "=" * (-len(text) % 8))
+
+
+def accept(
+    client: FlaskClient,
+    path: str,
+    *,
+    password: str = NEW_PASSWORD,
+    confirm: str | None = None,
+    code: str | None = None,
+    when: float | None = None,
+) -> tuple[Any, bytes]:
+    """Open the link and submit it as the invited person would."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    body = page.get_data(as_text=True)
+    secret = read_secret(body)
+    response = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(body),
+            "password": password,
+            "confirm": password if confirm is None else confirm,
+            "code": code if code is not None else totp.code_at(secret, when or time.time()),
+        },
+    )
+    return response, secret
+
+
+def user_by_email(app: Flask, email: str) -> User:
+    with database(app).session() as db:
+        user = db.scalar(select(User).where(User.email == email))
+        assert user is not None
+        return user

@@ -26,7 +26,7 @@ from reporting.db import database
 from reporting.journey.questions import PAGES
 from reporting.models import AuditEntry, Report
 
-from .conftest import Reporter, full_answers
+from .helpers import Reporter, full_answers
 from .staff import StaffUser, client_for, create_user, signed_in_client
 
 # --- Visitors and outcomes -------------------------------------------------------------------

@@ -10,8 +10,18 @@ from sqlalchemy import select
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, Invitation
 
-from .staff import StaffUser, client_for, create_user, post_form, signed_in_client
-from .test_invitations import _LINK, accept, invite, link_path, user_by_email
+from .staff import (
+    INVITATION_LINK,
+    StaffUser,
+    accept,
+    client_for,
+    create_user,
+    invite,
+    link_path,
+    post_form,
+    signed_in_client,
+    user_by_email,
+)
 
 
 @pytest.fixture
@@ -125,7 +135,7 @@ def test_keyless_admin_may_still_reinvite_when_nothing_is_lost(app, holder, keyl
     pending = user_by_email(app, "pending@example.org")
     again = reinvite(keyless_client, pending.id)
     assert again.status_code == 200
-    assert _LINK.search(again.get_data(as_text=True))
+    assert INVITATION_LINK.search(again.get_data(as_text=True))
 
 
 def test_disabling_cancels_a_pending_invitation(app, holder) -> None:
@@ -143,7 +153,7 @@ def test_disabling_cancels_a_pending_invitation(app, holder) -> None:
     assert "Not used yet" not in text(admin_client.get(account_page(user.id)))
     again = reinvite(admin_client, user.id)
     assert again.status_code == 200
-    fresh = link_path(_LINK.search(again.get_data(as_text=True)).group(1))
+    fresh = link_path(INVITATION_LINK.search(again.get_data(as_text=True)).group(1))
     assert accept(client_for(app), fresh)[0].status_code == 302
 
 
@@ -151,7 +161,7 @@ def test_disabling_cancels_a_reinvitation_of_a_set_up_account(app, holder) -> No
     admin_client = signed_in_client(app, holder)
     officer = create_user(app, "officer")
     response = reinvite(admin_client, officer.id)
-    path = link_path(_LINK.search(response.get_data(as_text=True)).group(1))
+    path = link_path(INVITATION_LINK.search(response.get_data(as_text=True)).group(1))
     for action in ("disable", "enable"):
         post_form(admin_client, account_page(officer.id), f"{account_page(officer.id)}/{action}")
     assert client_for(app).get(path).status_code == 404

@@ -12,7 +12,7 @@ from reporting import crypto, reports
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, Report, StaffSession, User
 
-from .conftest import Reporter, csrf_token, full_answers
+from .helpers import Reporter, csrf_token, full_answers
 from .staff import (
     StaffUser,
     client_for,

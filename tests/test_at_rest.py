@@ -14,7 +14,7 @@ from reporting.db import database
 from reporting.models import Report
 from reporting.reports import open_report
 
-from .conftest import Reporter, database_bytes, full_answers
+from .helpers import Reporter, database_bytes, full_answers
 
 MARKER = "Zq7Marker"
 

@@ -26,9 +26,9 @@ from reporting.db import database
 from reporting.models import Draft, Grant, RecoverySeal, TeamKey, User
 from reporting.reports import data_key_context
 
-from .conftest import SECRET_KEY, HttpsClient, Reporter, csrf_token, full_answers, sqlite_files
 from .draft_clock import DRAFT_COOKIE
-from .test_rotation import ADMIN, initialise, keys_by_grant, rotate
+from .helpers import SECRET_KEY, HttpsClient, Reporter, csrf_token, full_answers, sqlite_files
+from .instance import ADMIN, initialise, keys_by_grant, rotate
 
 REMOVED = "Zq7RemovedName"
 KEPT = "Zq7KeptName"
@@ -47,11 +47,11 @@ STAFF_STAMPS = {
 
 
 @pytest.fixture
-def app(make_app: Any, tmp_path: Path) -> Flask:
-    """What a thief copies here is SQLite's files, so these tests run on SQLite in both CI
-    runs (test_reporter_rows_hold_no_time_finer_than_a_day runs on the suite's database)."""
-    built: Flask = make_app(DATABASE_URL=f"sqlite:///{tmp_path}/reporting.sqlite3")
-    return built
+def app(sqlite_app: Flask) -> Flask:
+    """What a thief copies here is SQLite's files, so these tests (and the client, reporter
+    and team fixtures they use) run on conftest's ``sqlite_app`` in both CI runs
+    (test_reporter_rows_hold_no_time_finer_than_a_day runs on the suite's database)."""
+    return sqlite_app
 
 
 def _require_sqlite(app: Flask) -> list[Path]:

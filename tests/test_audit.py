@@ -3,31 +3,25 @@ and a checkpoint kept elsewhere shows deleted newest entries or an emptied log."
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from reporting import accounts, audit
+from reporting import audit
 from reporting.auth.signin import SignInFailed, sign_in
 from reporting.db import database
 from reporting.models import AuditEntry
 
-from .conftest import SECRET_KEY
-from .test_rotation import ADMIN, PASSWORD, initialise, send_reports
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
+from .helpers import SECRET_KEY
+from .instance import ADMIN, PASSWORD, initialise, send_reports
+from .staff import create_user
 
 
 def verify(app: Flask):
@@ -50,17 +44,8 @@ def audited(app: Flask) -> list[int]:
                     password_kdf=app.config["PASSWORD_KDF"],
                     secret_key=SECRET_KEY,
                 )
-        accounts.create_account(
-            db,
-            email="second@example.org",
-            name="Second",
-            role="admin",
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=SECRET_KEY,
-            today=dt.date.today(),
-        )
         db.commit()
+    create_user(app, "admin", email="second@example.org", name="Second", password=PASSWORD)
     runner = app.test_cli_runner()
     assert runner.invoke(args=["keys", "rotate", "--email", ADMIN], input=PASSWORD).exit_code == 0
     recovered = runner.invoke(

@@ -17,7 +17,7 @@ from reporting import audit
 from reporting.db import database
 from reporting.models import AuditEntry
 
-from .conftest import HttpsClient
+from .helpers import HttpsClient
 
 THREADS = 6
 ROUNDS = 15

@@ -9,82 +9,26 @@ import time
 
 from sqlalchemy import select, update
 
-from reporting import accounts, clock, crypto, keys
+from reporting import clock, crypto
 from reporting.auth import sessions, totp
 from reporting.db import database
 from reporting.models import AuditEntry, StaffSession, TeamKey, User
 
-from .conftest import HttpsClient, csrf_token
-
-PASSWORD = "a perfectly fine long passphrase"
-SIGN_IN_ERROR_TEXT = "The email address, password or code is not right"
-
-
-def make_officer(app, *, email="officer@example.org", role="officer", grant=True):
-    """An account with a TOTP secret; with ``grant``, the team key is granted to it."""
-    with database(app).session() as db:
-        account = accounts.create_account(
-            db,
-            email=email,
-            name="Olive Officer",
-            role=role,
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=app.config["SECRET_KEY"],
-            today=dt.date.today(),
-        )
-        team_private = None
-        if grant:
-            new = keys.create_team(db, slug=f"t-{email}", name="Team", today=dt.date.today())
-            keys.grant_team_key(
-                db,
-                user=account.user,
-                team_key=new.team_key,
-                private_key=new.private_key,
-                today=dt.date.today(),
-            )
-            team_private = {new.team_key.key_id: new.private_key}
-        db.commit()
-        return base64.b32decode(account.totp_secret_base32), team_private
-
-
-def client_for(app) -> HttpsClient:
-    app.test_client_class = HttpsClient
-    return app.test_client()
-
-
-def sign_in(
-    client,
-    *,
-    email="officer@example.org",
-    password=PASSWORD,
-    secret=b"",
-    code=None,
-    when=None,
-    next_url=None,
-):
-    page = client.get("/staff/sign-in")
-    code = code if code is not None else totp.code_at(secret, when or time.time())
-    path = "/staff/sign-in" + (f"?next={next_url}" if next_url else "")
-    return client.post(
-        path,
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "email": email,
-            "password": password,
-            "code": code,
-        },
-    )
-
-
-def staff_cookie(response) -> str:
-    return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-staff="))
+from .helpers import csrf_token
+from .staff import (
+    PASSWORD,
+    SIGN_IN_ERROR_TEXT,
+    client_for,
+    make_officer,
+    sign_in_with,
+    staff_cookie,
+)
 
 
 def test_sign_in_with_password_and_code(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    response = sign_in(client, secret=secret)
+    response = sign_in_with(client, secret=secret)
     assert response.status_code == 302
     # An officer starts at the reports.
     assert response.location == "/staff/reports/"
@@ -98,9 +42,9 @@ def test_sign_in_with_password_and_code(app) -> None:
 def test_wrong_password_or_code_gets_one_message(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    wrong_password = sign_in(client, secret=secret, password="not the password at all")
-    wrong_code = sign_in(client, secret=secret, code="000000")
-    unknown = sign_in(client, secret=secret, email="nobody@example.org")
+    wrong_password = sign_in_with(client, secret=secret, password="not the password at all")
+    wrong_code = sign_in_with(client, secret=secret, code="000000")
+    unknown = sign_in_with(client, secret=secret, email="nobody@example.org")
     texts = [r.get_data(as_text=True) for r in (wrong_password, wrong_code, unknown)]
     for response, html in zip((wrong_password, wrong_code, unknown), texts, strict=True):
         assert response.status_code == 400
@@ -115,8 +59,8 @@ def test_a_used_code_cannot_be_replayed(app) -> None:
     secret, _ = make_officer(app)
     now = time.time()
     code = totp.code_at(secret, now)
-    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
-    replay = sign_in(client_for(app), secret=secret, code=code)
+    assert sign_in_with(client_for(app), secret=secret, code=code).status_code == 302
+    replay = sign_in_with(client_for(app), secret=secret, code=code)
     assert replay.status_code == 400
 
 
@@ -124,10 +68,11 @@ def test_wrong_passwords_make_the_next_attempt_wait_instead_of_locking(app) -> N
     secret, _ = make_officer(app)
     client = client_for(app)
     statuses = [
-        sign_in(client, secret=secret, password="wrong wrong wrong").status_code for _ in range(5)
+        sign_in_with(client, secret=secret, password="wrong wrong wrong").status_code
+        for _ in range(5)
     ]
     assert statuses == [400, 400, 400, 400, 429]
-    waiting = sign_in(client, secret=secret)
+    waiting = sign_in_with(client, secret=secret)
     assert waiting.status_code == 429 and waiting.headers["Retry-After"] in ("29", "30")
     assert "Wait 30 seconds, then try again" in waiting.get_data(as_text=True)
     with database(app).session() as db:
@@ -145,7 +90,9 @@ def test_sign_in_attempts_are_rate_limited_per_account(make_app) -> None:
         # A different network each time: the per-account limit still applies.
         client = client_for(app)
         client.environ_base["REMOTE_ADDR"] = f"198.51.{n}.1"
-        statuses.append(sign_in(client, secret=secret, password="guess guess guess").status_code)
+        statuses.append(
+            sign_in_with(client, secret=secret, password="guess guess guess").status_code
+        )
     assert statuses == [400, 400, 429]
 
 
@@ -155,17 +102,17 @@ def test_session_changes_at_sign_in(app) -> None:
     first = client.get("/staff/sign-in")
     before = [c for c in first.headers.getlist("Set-Cookie") if c.startswith("__Host-session=")]
     assert before, "the sign-in page sets a pre-sign-in session for its CSRF token"
-    response = sign_in(client, secret=secret, when=time.time())
+    response = sign_in_with(client, secret=secret, when=time.time())
     cleared = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-session=")]
     assert cleared and "Max-Age=0" in cleared[0]
-    again = sign_in(client_for(app), secret=secret, when=time.time() + 30)
+    again = sign_in_with(client_for(app), secret=secret, when=time.time() + 30)
     assert staff_cookie(response) != staff_cookie(again)
 
 
 def test_idle_and_absolute_expiry(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    sign_in(client, secret=secret)
+    sign_in_with(client, secret=secret)
     with database(app).session() as db:
         db.execute(
             update(StaffSession).values(last_seen_at=clock.utcnow() - dt.timedelta(minutes=31))
@@ -175,7 +122,7 @@ def test_idle_and_absolute_expiry(app) -> None:
     assert idle.status_code == 302 and "/staff/sign-in" in idle.location
 
     client = client_for(app)
-    sign_in(client, secret=secret, when=time.time() + 30)
+    sign_in_with(client, secret=secret, when=time.time() + 30)
     with database(app).session() as db:
         db.execute(update(StaffSession).values(expires_at=clock.utcnow()))
         db.commit()
@@ -187,8 +134,8 @@ def test_idle_and_absolute_expiry(app) -> None:
 def test_sign_out_everywhere_ends_every_session(app) -> None:
     secret, _ = make_officer(app)
     laptop, phone = client_for(app), client_for(app)
-    sign_in(laptop, secret=secret, when=time.time())
-    sign_in(phone, secret=secret, when=time.time() + 30)
+    sign_in_with(laptop, secret=secret, when=time.time())
+    sign_in_with(phone, secret=secret, when=time.time() + 30)
     page = phone.get("/staff/account/").get_data(as_text=True)
     response = phone.post(
         "/staff/account/sign-out-everywhere", data={"csrf_token": csrf_token(page)}
@@ -201,7 +148,7 @@ def test_sign_out_everywhere_ends_every_session(app) -> None:
 def test_sign_out_deletes_the_session_row(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    sign_in(client, secret=secret)
+    sign_in_with(client, secret=secret)
     page = client.get("/staff/account/").get_data(as_text=True)
     client.post("/staff/account/sign-out", data={"csrf_token": csrf_token(page)})
     with database(app).session() as db:
@@ -212,7 +159,7 @@ def test_sign_out_deletes_the_session_row(app) -> None:
 def test_sessions_table_without_the_cookie_reveals_no_team_key(app) -> None:
     secret, team_private = make_officer(app)
     client = client_for(app)
-    response = sign_in(client, secret=secret)
+    response = sign_in_with(client, secret=secret)
     ((key_id, private_key),) = team_private.items()
     with database(app).session() as db:
         row = db.scalar(select(StaffSession))
@@ -242,7 +189,7 @@ def test_sessions_table_without_the_cookie_reveals_no_team_key(app) -> None:
 def test_cookie_without_its_row_opens_nothing(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    response = sign_in(client, secret=secret)
+    response = sign_in_with(client, secret=secret)
     value = staff_cookie(response).split("=", 1)[1].split(";")[0]
     with database(app).session() as db:
         db.execute(StaffSession.__table__.delete())
@@ -254,7 +201,7 @@ def test_cookie_without_its_row_opens_nothing(app) -> None:
 def test_signed_in_session_holds_the_granted_team_key(app) -> None:
     secret, team_private = make_officer(app)
     client = client_for(app)
-    response = sign_in(client, secret=secret)
+    response = sign_in_with(client, secret=secret)
     value = staff_cookie(response).split("=", 1)[1].split(";")[0]
     with database(app).session() as db:
         staff = sessions.load_session(db, sessions.SessionCookie.parse(value))
@@ -264,7 +211,7 @@ def test_signed_in_session_holds_the_granted_team_key(app) -> None:
 def test_user_without_grant_signs_in_but_cannot_open_reports(app) -> None:
     secret, _ = make_officer(app, grant=False)
     client = client_for(app)
-    assert sign_in(client, secret=secret).status_code == 302
+    assert sign_in_with(client, secret=secret).status_code == 302
     html = client.get("/staff/account/").get_data(as_text=True)
     assert "You cannot open reports yet" in html
 
@@ -279,14 +226,14 @@ def test_anonymous_is_sent_to_sign_in_and_next_is_local_only(app) -> None:
     post = client.post("/staff/account/sign-out-everywhere", data={"csrf_token": token})
     assert post.status_code == 302 and post.location.endswith("/staff/sign-in")
     secret, _ = make_officer(app)
-    evil = sign_in(client_for(app), secret=secret, next_url="//evil.example/")
+    evil = sign_in_with(client_for(app), secret=secret, next_url="//evil.example/")
     assert evil.location == "/staff/reports/"
 
 
 def test_password_change_keeps_the_keys(app) -> None:
     secret, team_private = make_officer(app)
     client = client_for(app)
-    sign_in(client, secret=secret, when=time.time())
+    sign_in_with(client, secret=secret, when=time.time())
     page = client.get("/staff/account/password").get_data(as_text=True)
     weak = client.post(
         "/staff/account/password",
@@ -305,9 +252,9 @@ def test_password_change_keeps_the_keys(app) -> None:
     )
     assert done.status_code == 302
     # An unused code: refused for the old password alone.
-    assert sign_in(client_for(app), secret=secret, when=time.time() + 30).status_code == 400
+    assert sign_in_with(client_for(app), secret=secret, when=time.time() + 30).status_code == 400
     fresh = client_for(app)
-    response = sign_in(fresh, secret=secret, password=new, when=time.time() + 30)
+    response = sign_in_with(fresh, secret=secret, password=new, when=time.time() + 30)
     assert response.status_code == 302
     value = staff_cookie(response).split("=", 1)[1].split(";")[0]
     with database(app).session() as db:
@@ -319,7 +266,7 @@ def test_password_change_keeps_the_keys(app) -> None:
 def test_staff_pages_carry_the_idle_warning(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    sign_in(client, secret=secret)
+    sign_in_with(client, secret=secret)
     html = client.get("/staff/account/").get_data(as_text=True)
     idle = int(sessions.IDLE.total_seconds())
     assert f'data-module="app-session-timeout" data-idle-seconds="{idle}"' in html
@@ -330,7 +277,7 @@ def test_staff_pages_carry_the_idle_warning(app) -> None:
 def test_staff_error_pages_use_the_staff_layout(app) -> None:
     secret, _ = make_officer(app, email="analyst@example.org", role="analyst", grant=False)
     client = client_for(app)
-    sign_in(client, email="analyst@example.org", secret=secret)
+    sign_in_with(client, email="analyst@example.org", secret=secret)
     response = client.get("/staff/reports/")
     html = response.get_data(as_text=True)
     assert response.status_code == 403
@@ -353,7 +300,7 @@ def test_next_after_sign_in_cannot_leave_the_site(app) -> None:
     for n, target in enumerate(hostile):
         email = f"person{n}@example.org"
         secret, _ = make_officer(app, email=email, grant=False)
-        response = sign_in(client_for(app), email=email, secret=secret, next_url=target)
+        response = sign_in_with(client_for(app), email=email, secret=secret, next_url=target)
         assert response.status_code == 302, target
         expected = target if target == "/staff/account/password" else "/staff/reports/"
         assert response.location == expected, (target, response.location)
@@ -380,7 +327,7 @@ def test_staff_front_door_sends_each_person_to_their_start(app) -> None:
         email = f"{role}@example.org"
         secret, _ = make_officer(app, email=email, role=role, grant=False)
         client = client_for(app)
-        signed_in = sign_in(client, email=email, secret=secret)
+        signed_in = sign_in_with(client, email=email, secret=secret)
         # Signing in lands on the same start as the front door.
         assert signed_in.status_code == 302 and signed_in.location == start, role
         for path in ("/staff", "/staff/"):
@@ -392,7 +339,7 @@ def test_staff_front_door_sends_each_person_to_their_start(app) -> None:
 def test_staff_header_links_to_the_front_door(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
-    sign_in(client, secret=secret)
+    sign_in_with(client, secret=secret)
     html = client.get("/staff/account/").get_data(as_text=True)
     assert 'href="/staff/"' in html
 
@@ -402,7 +349,7 @@ def test_explicit_next_still_wins_after_sign_in(app) -> None:
     client = client_for(app)
     first = client.get("/staff/account/password")
     assert first.location == "/staff/sign-in?next=/staff/account/password"
-    response = sign_in(
+    response = sign_in_with(
         client, email="analyst@example.org", secret=secret, next_url="/staff/account/password"
     )
     assert response.location == "/staff/account/password"
@@ -424,10 +371,10 @@ def test_a_code_just_used_says_so_and_is_not_counted_as_a_failure(app) -> None:
     secret, _ = make_officer(app)
     now = time.time()
     code = totp.code_at(secret, now)
-    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, code=code).status_code == 302
     # Signed out straight away (or just set up): the app still shows the same code.
     for _ in range(12):
-        again = sign_in(client_for(app), secret=secret, code=code)
+        again = sign_in_with(client_for(app), secret=secret, code=code)
         html = again.get_data(as_text=True)
         assert again.status_code == 400
         assert "That code has just been used. Wait for the next code from your" in html
@@ -437,14 +384,14 @@ def test_a_code_just_used_says_so_and_is_not_counted_as_a_failure(app) -> None:
     assert failures == 0 and not locked
     assert reasons == ["code already used"] * 12
     # The next code works.
-    assert sign_in(client_for(app), secret=secret, when=now + 30).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, when=now + 30).status_code == 302
 
 
 def test_a_used_code_with_a_wrong_password_gets_the_one_message_and_counts(app) -> None:
     secret, _ = make_officer(app)
     code = totp.code_at(secret, time.time())
-    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
-    wrong = sign_in(client_for(app), secret=secret, code=code, password="not the password!")
+    assert sign_in_with(client_for(app), secret=secret, code=code).status_code == 302
+    wrong = sign_in_with(client_for(app), secret=secret, code=code, password="not the password!")
     html = wrong.get_data(as_text=True)
     assert wrong.status_code == 400
     assert SIGN_IN_ERROR_TEXT in html and "just been used" not in html
@@ -455,10 +402,10 @@ def test_a_used_code_with_a_wrong_password_gets_the_one_message_and_counts(app) 
 def test_a_used_code_on_a_locked_account_says_nothing_more(app) -> None:
     secret, _ = make_officer(app)
     code = totp.code_at(secret, time.time())
-    assert sign_in(client_for(app), secret=secret, code=code).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, code=code).status_code == 302
     with database(app).engine.begin() as connection:
         connection.execute(update(User).values(locked=True))
-    locked = sign_in(client_for(app), secret=secret, code=code)
+    locked = sign_in_with(client_for(app), secret=secret, code=code)
     assert locked.status_code == 400
     html = locked.get_data(as_text=True)
     assert SIGN_IN_ERROR_TEXT in html and "just been used" not in html
@@ -468,10 +415,10 @@ def test_codes_typed_in_other_scripts_digits_are_read_as_digits(app) -> None:
     secret, _ = make_officer(app)
     code = totp.code_at(secret, time.time())
     arabic_indic = "".join(chr(0x660 + int(d)) for d in code)
-    response = sign_in(client_for(app), secret=secret, code=arabic_indic)
+    response = sign_in_with(client_for(app), secret=secret, code=arabic_indic)
     assert response.status_code == 302
     # Superscripts look like digits but are not: a plain refusal, never an error page.
-    odd = sign_in(client_for(app), secret=secret, code="\u00b2" * 6)
+    odd = sign_in_with(client_for(app), secret=secret, code="\u00b2" * 6)
     assert odd.status_code == 400
     assert "Enter the code as 6 digits, like 123456" in odd.get_data(as_text=True)
 
@@ -480,7 +427,7 @@ def test_staff_pages_and_staff_errors_have_no_exit_this_page(app) -> None:
     secret, _ = make_officer(app)
     client = client_for(app)
     pages = [client.get("/staff/sign-in"), client.get("/staff/signed-out")]
-    sign_in(client, secret=secret)
+    sign_in_with(client, secret=secret)
     pages += [client.get("/staff/account/"), client.get("/staff/reports/")]
     pages.append(client.get("/staff/no-such-page"))
 

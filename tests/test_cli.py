@@ -15,7 +15,7 @@ from reporting.db import database
 from reporting.models import Draft, Grant, Report, Team, User
 from reporting.reports import open_report
 
-from .conftest import HttpsClient, Reporter, full_answers
+from .helpers import HttpsClient, Reporter, full_answers
 
 
 def _init(app: Flask, *args: str):

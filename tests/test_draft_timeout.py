@@ -13,8 +13,8 @@ from reporting import clock
 from reporting.db import database
 from reporting.models import Draft
 
-from .conftest import Reporter, csrf_token, full_answers
 from .draft_clock import DRAFT_COOKIE, draft_expiry, set_draft_expiry
+from .helpers import Reporter, csrf_token, full_answers
 
 
 def expiry(app: Flask, reporter: Reporter) -> dt.datetime:
@@ -84,7 +84,7 @@ def test_keep_alive_does_not_revive_a_sent_draft(app, reporter, team) -> None:
 
 
 def test_keep_alive_is_rate_limited_like_every_post(make_app) -> None:
-    from .conftest import HttpsClient
+    from .helpers import HttpsClient
 
     app = make_app(RATELIMIT_POST="3 per minute")
     app.test_client_class = HttpsClient

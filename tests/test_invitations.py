@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 import re
 import time
 
@@ -16,21 +15,25 @@ from reporting.auth import signin, totp
 from reporting.db import database
 from reporting.models import Grant, Invitation, StaffSession, User
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .staff import (
+    AUTHENTICATOR_KEY,
+    INVITATION_LINK,
+    NEW_PASSWORD,
     PASSWORD,
     StaffUser,
+    accept,
     client_for,
     create_user,
+    invite,
+    link_path,
     post_form,
+    read_secret,
     session_team_keys,
     sign_in,
     signed_in_client,
+    user_by_email,
 )
-
-NEW_PASSWORD = "violet lantern over the quay again"
-_LINK = re.compile(r'id="invitation-link"[^>]*>([^<]+)</textarea>')
-_SECRET = re.compile(r'id="authenticator-key"><code>([A-Z2-7 ]+)</code>')
 
 
 @pytest.fixture
@@ -41,56 +44,6 @@ def admin(app, team) -> StaffUser:
 @pytest.fixture
 def admin_client(app, admin):
     return signed_in_client(app, admin)
-
-
-def invite(admin_client, *, email="new.officer@example.org", name="Nia Officer", role="officer"):
-    """Invite someone through the admin page; return the link's path."""
-    response = post_form(
-        admin_client, "/staff/admin/invite", data={"email": email, "name": name, "role": role}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
-    match = _LINK.search(response.get_data(as_text=True))
-    assert match, "no invitation link on the confirmation page"
-    return link_path(match.group(1))
-
-
-def link_path(link_html: str) -> str:
-    """The path of an invitation link as shown on the confirmation page."""
-    link = html.unescape(link_html)
-    assert link.startswith("https://")
-    return "/" + link.split("://", 1)[1].split("/", 1)[1]
-
-
-def read_secret(page_html: str) -> bytes:
-    match = _SECRET.search(page_html)
-    assert match, "the page shows no authenticator key"
-    text = match.group(1).replace(" ", "")
-    return base64.b32decode(text + "=" * (-len(text) % 8))
-
-
-def accept(client, path, *, password=NEW_PASSWORD, confirm=None, code=None, when=None):
-    """Open the link and submit it as the invited person would."""
-    page = client.get(path)
-    assert page.status_code == 200, page.status_code
-    body = page.get_data(as_text=True)
-    secret = read_secret(body)
-    response = client.post(
-        path,
-        data={
-            "csrf_token": csrf_token(body),
-            "password": password,
-            "confirm": password if confirm is None else confirm,
-            "code": code if code is not None else totp.code_at(secret, when or time.time()),
-        },
-    )
-    return response, secret
-
-
-def user_by_email(app, email) -> User:
-    with database(app).session() as db:
-        user = db.scalar(select(User).where(User.email == email))
-        assert user is not None
-        return user
 
 
 def test_invited_person_sets_up_their_account_and_signs_in(app, admin_client) -> None:
@@ -213,7 +166,7 @@ def test_a_new_invitation_replaces_the_old_link(app, admin, admin_client) -> Non
         f"/staff/admin/accounts/{user.id}/invite-again",
     )
     assert again.status_code == 200
-    second_path = link_path(_LINK.search(again.get_data(as_text=True)).group(1))
+    second_path = link_path(INVITATION_LINK.search(again.get_data(as_text=True)).group(1))
     assert client_for(app).get(first).status_code == 404
     assert client_for(app).get(second_path).status_code == 200
 
@@ -287,7 +240,7 @@ def test_set_up_page_shows_qr_code_as_inline_svg_and_key_in_groups(app, admin_cl
     assert "style" not in svg
     assert not re.search(r"\sstyle=|<style", body)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
-    grouped = _SECRET.search(body).group(1)
+    grouped = AUTHENTICATOR_KEY.search(body).group(1)
     assert re.fullmatch(r"([A-Z2-7]{4} )+[A-Z2-7]{1,4}", grouped)
     assert len(read_secret(body)) == 20
     # The same link always offers the same authenticator, even from another browser.
@@ -333,7 +286,7 @@ def test_reinvited_officer_gets_new_key_pair_and_loses_old_grants_and_sessions(
         f"/staff/admin/accounts/{officer.id}/invite-again",
     )
     assert response.status_code == 200
-    path = link_path(_LINK.search(response.get_data(as_text=True)).group(1))
+    path = link_path(INVITATION_LINK.search(response.get_data(as_text=True)).group(1))
     # Nothing changes until the link is used: the old session still works.
     assert officer_client.get("/staff/account/").status_code == 200
 
@@ -423,7 +376,7 @@ def test_setting_up_again_clears_a_lock_for_wrong_codes(app, team, admin_client)
         f"/staff/admin/accounts/{officer.id}",
         f"/staff/admin/accounts/{officer.id}/invite-again",
     )
-    path = link_path(_LINK.search(response.get_data(as_text=True)).group(1))
+    path = link_path(INVITATION_LINK.search(response.get_data(as_text=True)).group(1))
     accepted, _secret = accept(client_for(app), path)
     assert accepted.status_code == 302
     after = user_by_email(app, officer.email)

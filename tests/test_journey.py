@@ -15,8 +15,8 @@ from reporting.journey.pages import PAGES
 from reporting.models import Draft, Report, ReportIncidentType, ReportKey, ReportStrand
 from reporting.reports import open_report
 
-from .conftest import Reporter, csrf_token, full_answers
 from .draft_clock import DRAFT_COOKIE, set_draft_expiry
+from .helpers import Reporter, csrf_token, full_answers
 
 RECEIPT = re.compile(r"(\d{4}) (\d{4}) (\d{4}) (\d{4})")
 

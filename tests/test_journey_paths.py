@@ -1,6 +1,6 @@
 """The reporting journey walked the way people really do: back, refresh, change, lose the cookie.
 
-A hypothesis state machine drives a browser-like client (tests/helpers.py) that reads each page's
+A hypothesis state machine drives a browser-like client (tests/pages.py) that reads each page's
 HTML for its form, fields and links; only the start page and the check page's address are known
 in advance. After every step it checks the invariants below, each a small named function.
 `make test` runs 15 examples of at most 20 steps (about 300 steps, under a minute on 2 cores);
@@ -34,9 +34,9 @@ from reporting import clock, drafts
 from reporting.db import database
 from reporting.models import Draft, Report
 
-from .conftest import HttpsClient
 from .draft_clock import set_draft_expiry, set_sent_until
-from .helpers import Form, Page, read_page
+from .helpers import HttpsClient
+from .pages import Form, Page, read_page
 
 START = "/"
 CHECK = "/report/check"

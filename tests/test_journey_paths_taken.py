@@ -14,7 +14,7 @@ from reporting.db import database
 from reporting.models import Report
 from reporting.reports import open_data_key, open_report
 
-from .conftest import Reporter, full_answers
+from .helpers import Reporter, full_answers
 
 
 def _answer_up_to(reporter: Reporter, last: str, answers: dict | None = None) -> None:

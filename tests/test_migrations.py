@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from reporting import keys, migrate
 from reporting.db import Base, database
 
-from .conftest import full_answers
+from .helpers import full_answers
 
 
 def test_migrated_schema_matches_the_models(app) -> None:

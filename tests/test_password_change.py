@@ -14,7 +14,7 @@ from reporting.auth import signin
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, TeamKey, User
 
-from .conftest import csrf_token
+from .helpers import csrf_token
 from .staff import (
     PASSWORD,
     StaffUser,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reporting.db import database
 
-from .conftest import counting, csrf_token, full_answers
+from .helpers import counting, csrf_token, full_answers
 
 
 def test_question_page_get_and_post_statement_counts(app, reporter) -> None:

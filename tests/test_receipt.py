@@ -16,8 +16,8 @@ from reporting import clock, drafts, reports, sent
 from reporting.db import database
 from reporting.models import Draft, Report
 
-from .conftest import HttpsClient, Reporter, csrf_token, database_bytes, full_answers
 from .draft_clock import sent_until, set_sent_until
+from .helpers import HttpsClient, Reporter, csrf_token, database_bytes, full_answers
 
 DRAFT = "__Host-draft"
 SESSION = "__Host-session"

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from reporting import accounts, crypto
+from reporting import crypto
 from reporting.accounts import private_key_context
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, User
 
-from .conftest import SECRET_KEY
-from .test_rotation import (
+from .instance import (
     ADMIN,
     PASSWORD,
     Instance,
@@ -27,13 +25,9 @@ from .test_rotation import (
     markers_opened,
     send_reports,
 )
+from .staff import create_user
 
 SECOND_ADMIN = "second.admin@example.org"
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
 
 
 @pytest.fixture
@@ -44,19 +38,7 @@ def instance(app: Flask) -> Instance:
 
 
 def add_user(app: Flask, email: str, role: str) -> int:
-    with database(app).session() as db:
-        account = accounts.create_account(
-            db,
-            email=email,
-            name="Someone",
-            role=role,
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=SECRET_KEY,
-            today=dt.date.today(),
-        )
-        db.commit()
-        return account.user.id
+    return create_user(app, role, email=email, name="Someone", password=PASSWORD).id
 
 
 def recover(app: Flask, email: str, code: str):

@@ -5,127 +5,35 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 import pytest
 from flask import Flask
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from reporting import casework, keys
 from reporting.db import database
-from reporting.models import AuditEntry, Note, Report, ReportStrand, StaffSession, User
-from reporting.reports import REFERENCE_ALPHABET
+from reporting.models import AuditEntry, Note, Report, StaffSession, User
 
-from .conftest import (
+from .helpers import (
     HttpsClient,
-    Reporter,
     counting,
     csrf_token,
     database_bytes,
     full_answers,
+    send_report,
 )
+from .review import TODAY, counts_on, insert_reports, reference_for, references_on, report_row
 from .staff import StaffUser, create_user, signed_in_client
 
-TODAY = dt.date.today()
-_REFERENCE = re.compile(r'href="/staff/reports/(HC-[0-9A-Z]{4}-[0-9A-Z]{4})"')
-_COUNT = re.compile(
-    r'(<span class="govuk-visually-hidden">more than </span>)?([\d,]+)'
-    r'(<span aria-hidden="true">\+</span>)?<span class="govuk-visually-hidden"> ([a-z ]+)(?::|,)'
-)
 # The blueprint's own forms render their tokens without an id (several forms share a page).
 
 
-# --- Fixtures and helpers (tests/test_review_scale.py uses them too) --------------------------
-
-
-def build_app(make_app: Any, **overrides: Any) -> Flask:
-    return make_app(**overrides)
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return build_app(make_app)
-
-
-def send_report(app: Flask, marker: str, **answers: dict[str, Any]) -> str:
-    """Walk the public journey as a reporter; return the reference shown at the end."""
-    app.test_client_class = HttpsClient
-    reporter = Reporter(app.test_client())
-    reporter.start()
-    reporter.answer_all({**full_answers(marker), **answers})
-    html = reporter.send().get_data(as_text=True)
-    match = re.search(r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}", html)
-    assert match, html[:2000]
-    return match.group(0)
-
-
-def reference_for(number: int) -> str:
-    """A distinct, well-formed reference for the n-th generated report."""
-    chars = []
-    for _ in range(8):
-        number, digit = divmod(number, len(REFERENCE_ALPHABET))
-        chars.append(REFERENCE_ALPHABET[digit])
-    code = "".join(reversed(chars))
-    return f"HC-{code[:4]}-{code[4:]}"
-
-
-def report_row(number: int, **clear: Any) -> dict[str, Any]:
-    """A reports row with clear columns only: the sealed columns are dummy bytes."""
-    return {
-        "id": f"{number:032x}",
-        "reference": reference_for(number),
-        "received_on": TODAY,
-        "status": "new",
-        "reporter_type": "victim",
-        "district": "kettering",
-        "answers": b"E\x01not-a-real-ciphertext",
-        "receipt_lookup": number.to_bytes(8, "big") + b"lookup",
-        "reporter_public_key": b"x",
-        "reporter_private_key_encrypted": b"x",
-        # Every row names every column: an executemany takes its columns from the first row.
-        "assigned_to_id": None,
-        "status_changed_on": None,
-        **clear,
-    }
-
-
-def insert_reports(app: Flask, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Bulk-insert report rows (core executemany); a row's "strands" go to report_strands."""
-    reports, strands = [], []
-    for row in rows:
-        row = dict(row)
-        for strand in row.pop("strands", ("race",)):
-            strands.append(
-                {
-                    "report_id": row["id"],
-                    "strand": strand,
-                    "status": row["status"],
-                    "district": row["district"],
-                }
-            )
-        reports.append(row)
-    with database(app).engine.begin() as connection:
-        connection.execute(insert(Report), reports)
-        if strands:
-            connection.execute(insert(ReportStrand), strands)
+# --- Fixtures and helpers --------------------------------------------------------------------
 
 
 def main_content(html: str) -> str:
     return html[html.index("<main") : html.index("</main>")]
-
-
-def references_on(html: str) -> list[str]:
-    return _REFERENCE.findall(html)
-
-
-def counts_on(html: str) -> dict[str, int | str]:
-    """The status table: a number, or "1,000+" for a count that stopped at the cap."""
-    counts: dict[str, int | str] = {}
-    for more, number, plus, label in _COUNT.findall(html):
-        assert bool(more) == bool(plus), (number, label)  # read and seen alike
-        counts[label] = f"{number}+" if plus else int(number.replace(",", ""))
-    return counts
 
 
 def audit_entries(app: Flask, action: str) -> list[AuditEntry]:

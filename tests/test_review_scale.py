@@ -11,7 +11,6 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import text
 
@@ -19,25 +18,13 @@ from reporting.casework import COUNT_CAP, PAGE_SIZE, STATUSES
 from reporting.config import HATE_STRANDS, NORTHAMPTONSHIRE_DISTRICTS
 from reporting.db import database
 
-from .conftest import counting
+from .helpers import counting
+from .review import TODAY, counts_on, insert_reports, references_on, report_row
 from .staff import create_user, signed_in_client
-from .test_review import (
-    TODAY,
-    build_app,
-    counts_on,
-    insert_reports,
-    references_on,
-    report_row,
-)
 
 REPORTS = 100_000
 STATUS_WEIGHTS = {"new": 10, "in-review": 10, "referred": 15, "closed": 65}
 Row = dict[str, Any]
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return build_app(make_app)
 
 
 def generate(count: int, officer_ids: list[int], seed: int = 7) -> list[Row]:

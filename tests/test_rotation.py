@@ -6,21 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import create_engine, delete, func, select
+from sqlalchemy import create_engine, delete, func, select, update
 
 from reporting import (
-    accounts,
     create_app,
     crypto,
     drafts,
@@ -29,7 +26,6 @@ from reporting import (
     rotation,
 )
 from reporting.auth import sessions
-from reporting.auth.signin import open_grants, unlock_private_key
 from reporting.config import receipt_pepper
 from reporting.db import database
 from reporting.models import (
@@ -44,59 +40,25 @@ from reporting.models import (
     User,
 )
 
-from .conftest import PEPPER, SECRET_KEY, HttpsClient, Reporter, base_config, full_answers
+from .helpers import PEPPER, SECRET_KEY, HttpsClient, Reporter, base_config, full_answers
+from .instance import (
+    ADMIN,
+    PASSWORD,
+    Instance,
+    active_key_ids,
+    initialise,
+    interrupt_after_first_batch,
+    keys_by_grant,
+    markers_opened,
+    rotate,
+    send_reports,
+)
+from .staff import create_user
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN = "admin@example.org"
-PASSWORD = "violet lantern over the quay"
 
 
-# --- Helpers shared with test_recovery.py and test_audit.py --------------------------------------
-
-
-@dataclass(frozen=True)
-class Instance:
-    app: Flask
-    recovery_code: str
-
-
-def initialise(app: Flask) -> Instance:
-    """`flask init` with a known password: an admin holding a grant, and the recovery code."""
-    result = app.test_cli_runner().invoke(args=["init", "--email", ADMIN, "--password", PASSWORD])
-    assert result.exit_code == 0, result.output
-    code = re.search(r"^\s{4}(\S+)\s*$", result.output, re.M)
-    assert code
-    return Instance(app, code.group(1))
-
-
-def send_reports(app: Flask, markers: list[str]) -> list[str]:
-    """Send reports through the same domain calls as the journey; their ids."""
-    ids = []
-    with database(app).session() as db:
-        for marker in markers:
-            cookie = drafts.start_draft(db, idle_minutes=60)
-            db.flush()
-            answers = {
-                "reporting-as": {"reporter_type": "victim"},
-                "when": {"incident_date": "2026-03-12"},
-                "account": {"account": f"Two men followed me home {marker}account"},
-            }
-            drafts.save_answers(db, cookie, answers, idle_minutes=60)
-            shown = reports.send_report(
-                db,
-                cookie,
-                answers,
-                pepper=receipt_pepper(app.config),
-                receipt_kdf=app.config["RECEIPT_KDF"],
-                today=dt.date.today(),
-            )
-            ids.append(db.scalar(select(Report.id).where(Report.reference == shown.reference)))
-            if len(ids) % 25 == 0:
-                db.commit()
-                # Each draft purge scans the identity map: keep it small.
-                db.expunge_all()
-        db.commit()
-    return ids
+# --- Helpers -------------------------------------------------------------------------------------
 
 
 def send_report_through_the_journey(app: Flask, marker: str) -> None:
@@ -105,24 +67,6 @@ def send_report_through_the_journey(app: Flask, marker: str) -> None:
     reporter.start()
     reporter.answer_all(full_answers(marker))
     assert reporter.send().status_code == 200
-
-
-def keys_by_grant(app: Flask, email: str = ADMIN, password: str = PASSWORD) -> dict[str, bytes]:
-    """The team private keys the account's grants open, as sign-in would unlock them."""
-    with database(app).session() as db:
-        user = db.scalar(select(User).where(User.email == email))
-        private_key = unlock_private_key(user, password, app.config["PASSWORD_KDF"])
-        return open_grants(db, user, private_key)
-
-
-def markers_opened(app: Flask, private_keys: dict[str, bytes]) -> dict[str, str]:
-    """Each report's marker, by report id; raises if any report does not open."""
-    opened = {}
-    with database(app).session() as db:
-        for report in db.scalars(select(Report)):
-            account = reports.open_report(db, report, private_keys)["account"]["account"]
-            opened[report.id] = account.rsplit(" ", 1)[1].removesuffix("account")
-    return opened
 
 
 def sealed_key_ids(app: Flask) -> dict[str, set[str]]:
@@ -137,13 +81,6 @@ def sealed_key_ids(app: Flask) -> dict[str, set[str]]:
     for report_id, key_id in rows:
         sealed.setdefault(report_id, set()).add(key_id)
     return sealed
-
-
-def active_key_ids(app: Flask) -> list[str]:
-    with database(app).session() as db:
-        return list(
-            db.scalars(select(TeamKey.key_id).where(TeamKey.active.is_(True)).order_by(TeamKey.id))
-        )
 
 
 def rows_for_key(app: Flask, key_id: str) -> dict[str, int]:
@@ -165,42 +102,12 @@ def audit_actions(app: Flask) -> list[tuple[str, dict[str, Any]]]:
         ]
 
 
-def rotate(app: Flask, *args: str, password: str = PASSWORD, env: dict[str, str] | None = None):
-    return app.test_cli_runner().invoke(
-        args=["keys", "rotate", *args], input=f"{password}\n", env=env
-    )
-
-
 # --- Fixtures ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app(make_app: Any) -> Flask:
-    return make_app()
 
 
 @pytest.fixture
 def instance(app: Flask) -> Instance:
     return initialise(app)
-
-
-class Interrupted(Exception):
-    """Stands in for a kill between two batches."""
-
-
-def interrupt_after_first_batch(app: Flask, private_keys: dict[str, bytes], batch_size: int):
-    def stop(done: int, total: int) -> None:
-        raise Interrupted
-
-    with database(app).session() as db, pytest.raises(Interrupted):
-        rotation.rotate_team_key(
-            db,
-            team_slug="review",
-            private_keys=private_keys,
-            today=dt.date.today(),
-            batch_size=batch_size,
-            on_progress=stop,
-        )
 
 
 # --- A whole rotation ----------------------------------------------------------------------------
@@ -303,29 +210,18 @@ def test_disabled_accounts_do_not_get_the_new_key(instance: Instance) -> None:
     app = instance.app
     (old_key_id,) = active_key_ids(app)
     old_private_key = keys_by_grant(app)[old_key_id]
-    with database(app).session() as db:
-        old_key = db.scalar(select(TeamKey))
-        for email, disabled in (("leaver@example.org", True), ("stayer@example.org", False)):
-            account = accounts.create_account(
-                db,
-                email=email,
-                name="Officer",
-                role="officer",
-                password=PASSWORD,
-                password_kdf=app.config["PASSWORD_KDF"],
-                secret_key=SECRET_KEY,
-                today=dt.date.today(),
-            )
-            db.flush()
-            keys.grant_team_key(
-                db,
-                user=account.user,
-                team_key=old_key,
-                private_key=old_private_key,
-                today=dt.date.today(),
-            )
-            account.user.disabled = disabled
-        db.commit()
+    for email, disabled in (("leaver@example.org", True), ("stayer@example.org", False)):
+        officer = create_user(
+            app,
+            "officer",
+            email=email,
+            name="Officer",
+            password=PASSWORD,
+            team_keys={old_key_id: old_private_key},
+        )
+        with database(app).session() as db:
+            db.execute(update(User).where(User.id == officer.id).values(disabled=disabled))
+            db.commit()
 
     assert rotate(app, "--email", ADMIN).exit_code == 0
 
@@ -339,27 +235,19 @@ def test_a_stale_grant_is_not_renewed_by_rotation(instance: Instance) -> None:
     with database(app).session() as db:
         admin = db.scalar(select(User).where(User.email == ADMIN))
         admin_id = admin.id
-        account = accounts.create_account(
-            db,
-            email="reset@example.org",
-            name="Officer",
-            role="officer",
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=SECRET_KEY,
-            today=dt.date.today(),
-        )
-        db.flush()
-        keys.grant_team_key(
-            db,
-            user=account.user,
-            team_key=db.scalar(select(TeamKey)),
-            private_key=next(iter(keys_by_grant(app).values())),
-            today=dt.date.today(),
-        )
-        account.user.public_key = crypto.generate_keypair().public_key  # a new key pair
+    reset = create_user(
+        app,
+        "officer",
+        email="reset@example.org",
+        name="Officer",
+        password=PASSWORD,
+        team_keys=keys_by_grant(app),
+    )
+    with database(app).session() as db:
+        new_public_key = crypto.generate_keypair().public_key  # a new key pair
+        db.execute(update(User).where(User.id == reset.id).values(public_key=new_public_key))
         db.commit()
-        reset_id = account.user.id
+    reset_id = reset.id
 
     assert rotate(app, "--email", ADMIN).exit_code == 0
 
@@ -382,18 +270,7 @@ def test_a_wrong_password_rotates_nothing(instance: Instance) -> None:
 
 def test_an_account_without_a_grant_cannot_rotate(instance: Instance) -> None:
     app = instance.app
-    with database(app).session() as db:
-        accounts.create_account(
-            db,
-            email="officer@example.org",
-            name="Officer",
-            role="officer",
-            password=PASSWORD,
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=SECRET_KEY,
-            today=dt.date.today(),
-        )
-        db.commit()
+    create_user(app, "officer", email="officer@example.org", name="Officer", password=PASSWORD)
     before = active_key_ids(app)
     result = rotate(app, "--email", "officer@example.org")
     assert result.exit_code != 0
@@ -643,6 +520,9 @@ def test_rotating_twice_in_a_row_keeps_every_report_readable(instance: Instance)
 
 def test_granting_during_a_rotation_needs_every_active_key(app) -> None:
     """An admin holding only the old key must not hand out a key about to be destroyed."""
+    officer = create_user(
+        app, "officer", email="o@example.org", name="O", password="long enough pass"
+    )
     with database(app).session() as db:
         new = keys.create_team(db, slug="review", name="Review", today=dt.date.today())
         db.flush()
@@ -654,20 +534,10 @@ def test_granting_during_a_rotation_needs_every_active_key(app) -> None:
             created_on=dt.date.today(),
         )
         db.add(second)
-        officer = accounts.create_account(
-            db,
-            email="o@example.org",
-            name="O",
-            role="officer",
-            password="long enough pass",
-            password_kdf=app.config["PASSWORD_KDF"],
-            secret_key=app.config["SECRET_KEY"],
-            today=dt.date.today(),
-        )
         with pytest.raises(keys.NoTeamKeyHeld):
             keys.grant_held_team_keys(
                 db,
-                user=officer.user,
+                user=db.get(User, officer.id),
                 held={new.team_key.key_id: new.private_key},
                 today=dt.date.today(),
             )

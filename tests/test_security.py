@@ -14,6 +14,7 @@ import time
 import pytest
 import redis
 from flask import Response
+from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
 from reporting import create_app, drafts
@@ -22,12 +23,13 @@ from reporting.db import database
 from reporting.models import Report
 from reporting.security import SweptMemoryStorage, client_network_key, set_security_headers
 
-from .conftest import HttpsClient, Reporter, base_config, csrf_token, full_answers
-
-EXPECTED_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'"
+from .helpers import (
+    EXPECTED_CSP,
+    HttpsClient,
+    Reporter,
+    base_config,
+    csrf_token,
+    full_answers,
 )
 
 
@@ -350,6 +352,16 @@ def test_in_memory_rate_limits_still_sweep_expired_counters() -> None:
     assert "old" not in storage.storage and "old" not in storage.expirations
     assert storage.get("new") == 1
     assert storage.next_sweep > time.monotonic()
+
+
+def test_the_swept_storage_overrides_a_method_limits_still_has() -> None:
+    """SweptMemoryStorage replaces MemoryStorage's private (name-mangled) sweep scheduler and
+    calls its sweep. Were limits to rename either, the override would be dead code and the
+    timer threads would be back: this fails first, on limits' own class."""
+    own = vars(MemoryStorage)
+    for name in ("_MemoryStorage__schedule_expiry", "_MemoryStorage__expire_events"):
+        assert callable(own.get(name)), f"limits' MemoryStorage has no {name}"
+    assert "_MemoryStorage__schedule_expiry" in vars(SweptMemoryStorage)
 
 
 def test_headers_a_response_sets_itself_are_kept_but_never_its_caching(app) -> None:

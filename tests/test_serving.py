@@ -26,7 +26,7 @@ import pytest
 from reporting import ROOT, crypto
 from reporting.serving import PrivateLogFilter, worker_settings
 
-from .conftest import PEPPER, SECRET_KEY, csrf_token
+from .helpers import PEPPER, SECRET_KEY, csrf_token
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 _KDF = crypto.FAST_TEST_KDF

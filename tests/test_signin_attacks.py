@@ -20,8 +20,15 @@ from reporting.auth import lockout, signin, totp
 from reporting.db import database
 from reporting.models import AuditEntry, SignInThrottle, User
 
-from .conftest import csrf_token
-from .test_auth import PASSWORD, SIGN_IN_ERROR_TEXT, client_for, make_officer, sign_in, staff_cookie
+from .helpers import csrf_token
+from .staff import (
+    PASSWORD,
+    SIGN_IN_ERROR_TEXT,
+    client_for,
+    make_officer,
+    sign_in_with,
+    staff_cookie,
+)
 
 WRONG = "not the password at all"
 
@@ -81,7 +88,7 @@ def test_a_badly_typed_code_answers_the_same_whatever_the_password(app, clock, s
         answers = []
         for password in (PASSWORD, WRONG):
             before = audit_count(app)
-            response = sign_in(client_for(app), secret=secret, password=password, code=code)
+            response = sign_in_with(client_for(app), secret=secret, password=password, code=code)
             user = account(app)
             answers.append(
                 (
@@ -114,15 +121,15 @@ def in_script(code: str, zero: int) -> str:
 def test_codes_in_any_scripts_digits_are_read_as_digits(app, clock, script) -> None:
     secret, _ = make_officer(app)
     code = in_script(totp.code_at(secret, clock.now), DIGITS[script])
-    wrong = sign_in(client_for(app), secret=secret, password=WRONG, code=code)
+    wrong = sign_in_with(client_for(app), secret=secret, password=WRONG, code=code)
     assert wrong.status_code == 400 and SIGN_IN_ERROR_TEXT in summary(wrong)
     assert account(app).failed_sign_ins == 1
     wrong_code = in_script("000000" if code != "000000" else "111111", DIGITS[script])
-    refused = sign_in(client_for(app), secret=secret, code=wrong_code)
+    refused = sign_in_with(client_for(app), secret=secret, code=wrong_code)
     assert refused.status_code == 400 and summary(refused) == summary(wrong)
     assert account(app).failed_sign_ins == 2
     spaced = code[:3] + " " + code[3:]
-    assert sign_in(client_for(app), secret=secret, code=spaced).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, code=spaced).status_code == 302
     assert account(app).failed_sign_ins == 0
 
 
@@ -132,36 +139,38 @@ def test_codes_in_any_scripts_digits_are_read_as_digits(app, clock, script) -> N
 def test_wrong_passwords_make_the_address_wait_and_never_lock(app, clock) -> None:
     secret, _ = make_officer(app)
     statuses = [
-        sign_in(client_for(app), secret=secret, password=WRONG).status_code
+        sign_in_with(client_for(app), secret=secret, password=WRONG).status_code
         for _ in range(lockout.FREE_FAILURES - 1)
     ]
     assert statuses == [400] * (lockout.FREE_FAILURES - 1)
-    fifth = sign_in(client_for(app), secret=secret, password=WRONG)
+    fifth = sign_in_with(client_for(app), secret=secret, password=WRONG)
     assert fifth.status_code == 429 and fifth.headers["Retry-After"] == "30"
     waiting = "Too many attempts to sign in to this account. Wait 30 seconds, then try again"
     assert waiting in summary(fifth)
     # While it waits, nothing is checked: the right password and code get the same page.
-    right = sign_in(client_for(app), secret=secret, when=clock.now)
+    right = sign_in_with(client_for(app), secret=secret, when=clock.now)
     assert right.status_code == 429 and summary(right) == summary(fifth)
     assert "__Host-staff" not in " ".join(right.headers.getlist("Set-Cookie"))
     clock.now += 30
     # Each failure after that doubles the wait.
-    sixth = sign_in(client_for(app), secret=secret, password=WRONG)
+    sixth = sign_in_with(client_for(app), secret=secret, password=WRONG)
     assert sixth.status_code == 429 and sixth.headers["Retry-After"] == "60"
     assert "Wait 1 minute, then try again" in summary(sixth)
     clock.now += 60
     for _ in range(10):
         clock.now += int(
-            sign_in(client_for(app), secret=secret, password=WRONG).headers["Retry-After"]
+            sign_in_with(client_for(app), secret=secret, password=WRONG).headers["Retry-After"]
         )
-    assert sign_in(client_for(app), secret=secret, password=WRONG).headers["Retry-After"] == "900"
+    assert (
+        sign_in_with(client_for(app), secret=secret, password=WRONG).headers["Retry-After"] == "900"
+    )
     user = account(app)
     assert not user.locked and user.failed_sign_ins == lockout.FREE_FAILURES + 12
     # Once the wait is over the right password and code work, and the count starts afresh.
     clock.now += 900
-    assert sign_in(client_for(app), secret=secret, when=clock.now).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, when=clock.now).status_code == 302
     assert account(app).failed_sign_ins == 0
-    assert sign_in(client_for(app), secret=secret, password=WRONG).status_code == 400
+    assert sign_in_with(client_for(app), secret=secret, password=WRONG).status_code == 400
 
 
 def test_an_address_without_an_account_waits_exactly_the_same(app, clock) -> None:
@@ -170,7 +179,7 @@ def test_an_address_without_an_account_waits_exactly_the_same(app, clock) -> Non
     for email in ("officer@example.org", "nobody@example.org"):
         answers[email] = []
         for _ in range(lockout.FREE_FAILURES + 1):
-            response = sign_in(client_for(app), email=email, secret=secret, password=WRONG)
+            response = sign_in_with(client_for(app), email=email, secret=secret, password=WRONG)
             answer = (response.status_code, summary(response), response.headers.get("Retry-After"))
             answers[email].append(answer)
     assert answers["officer@example.org"] == answers["nobody@example.org"]
@@ -184,13 +193,13 @@ def test_an_address_without_an_account_waits_exactly_the_same(app, clock) -> Non
 def test_failures_by_someone_else_never_end_a_persons_sessions(app, clock) -> None:
     secret, _ = make_officer(app, role="admin")
     victim = client_for(app)
-    assert sign_in(victim, secret=secret, when=clock.now).status_code == 302
+    assert sign_in_with(victim, secret=secret, when=clock.now).status_code == 302
     for _ in range(30):
-        response = sign_in(client_for(app), secret=secret, password=WRONG)
+        response = sign_in_with(client_for(app), secret=secret, password=WRONG)
         clock.now += int(response.headers.get("Retry-After", 0))
     # Someone with the password but not the authenticator, until the account locks.
     for _ in range(lockout.LOCK_AFTER_WRONG_CODES):
-        response = sign_in(client_for(app), secret=secret, code="000000")
+        response = sign_in_with(client_for(app), secret=secret, code="000000")
         clock.now += int(response.headers.get("Retry-After", 0))
     assert account(app).locked
     assert victim.get("/staff/account/").status_code == 200
@@ -202,13 +211,13 @@ def test_right_password_wrong_code_locks_and_the_command_unlocks(app, clock) -> 
     for _ in range(lockout.LOCK_AFTER_WRONG_CODES):
         valid = {totp.code_at(secret, clock.now + d) for d in (-30, 0, 30)}
         wrong = next(c for c in ("000000", "111111", "222222") if c not in valid)
-        response = sign_in(client_for(app), secret=secret, code=wrong)
+        response = sign_in_with(client_for(app), secret=secret, code=wrong)
         assert response.status_code in (400, 429)
         clock.now += int(response.headers.get("Retry-After", 0))
     user = account(app)
     assert user.locked and user.wrong_code_sign_ins == lockout.LOCK_AFTER_WRONG_CODES
     clock.now += totp.STEP_SECONDS
-    locked = sign_in(client_for(app), secret=secret, when=clock.now)
+    locked = sign_in_with(client_for(app), secret=secret, when=clock.now)
     # Checked and refused, and a failure like any other (the sixth: a wait starts).
     assert locked.status_code == 429 and "Too many attempts" in summary(locked)
     assert "__Host-staff" not in " ".join(locked.headers.getlist("Set-Cookie"))
@@ -230,17 +239,17 @@ def test_right_password_wrong_code_locks_and_the_command_unlocks(app, clock) -> 
     assert entry.action == "account-unlocked" and entry.subject == f"user:{user.id}"
     assert '"via":"command line"' in entry.details and '"was_locked":true' in entry.details
     clock.now += totp.STEP_SECONDS
-    assert sign_in(client_for(app), secret=secret, when=clock.now).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, when=clock.now).status_code == 302
 
 
 def test_wrong_passwords_alone_never_lock_an_account(app, clock) -> None:
     secret, _ = make_officer(app)
     for _ in range(40):
-        response = sign_in(client_for(app), secret=secret, password=WRONG, code="000000")
+        response = sign_in_with(client_for(app), secret=secret, password=WRONG, code="000000")
         clock.now += int(response.headers.get("Retry-After", 0))
     user = account(app)
     assert not user.locked and user.wrong_code_sign_ins == 0
-    assert sign_in(client_for(app), secret=secret, when=clock.now).status_code == 302
+    assert sign_in_with(client_for(app), secret=secret, when=clock.now).status_code == 302
 
 
 # --- L-1: failures at the same moment are all counted ---------------------------------------
@@ -379,13 +388,13 @@ def test_signing_in_again_ends_the_browsers_earlier_session(app, clock) -> None:
     secret, _ = make_officer(app)
     other_secret, _ = make_officer(app, email="analyst@example.org", role="analyst", grant=False)
     browser = client_for(app)
-    first = staff_cookie(sign_in(browser, secret=secret, when=clock.now))
+    first = staff_cookie(sign_in_with(browser, secret=secret, when=clock.now))
     clock.now += totp.STEP_SECONDS
-    second = staff_cookie(sign_in(browser, secret=secret, when=clock.now))
+    second = staff_cookie(sign_in_with(browser, secret=secret, when=clock.now))
     assert first != second
     assert browser.get("/staff/account/").status_code == 200
     # Someone else signing in on the same browser ends that session too.
-    third = sign_in(browser, email="analyst@example.org", secret=other_secret, when=clock.now)
+    third = sign_in_with(browser, email="analyst@example.org", secret=other_secret, when=clock.now)
     assert third.status_code == 302
     for old in (first, second):
         stale = client_for(app)

@@ -45,10 +45,8 @@ from reporting.auth import lockout, signin, totp
 from reporting.db import database
 from reporting.models import Report, User
 
-from .conftest import base_config, csrf_token
+from .helpers import EXPECTED_CSP, base_config, csrf_token, send_report
 from .staff import StaffUser, client_for, create_user
-from .test_review import send_report
-from .test_security import EXPECTED_CSP
 
 ROLES = roles.ALL
 VISITORS = (*ROLES, "anonymous")

@@ -14,7 +14,7 @@ from reporting import create_app
 from reporting.config import ConfigError
 from reporting.journey.info import services_for
 
-from .conftest import Reporter, base_config
+from .helpers import Reporter, base_config
 
 _LINK = re.compile(r'<a\b[^>]*\bhref="([^"]*)"[^>]*>(.*?)</a>', re.DOTALL)
 

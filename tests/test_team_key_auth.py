@@ -16,8 +16,8 @@ from reporting import create_app, crypto, keyauth
 from reporting.db import database
 from reporting.models import AuditEntry, Report, ReportKey, TeamKey
 
-from .conftest import Reporter, TeamKeys, base_config, full_answers
-from .test_rotation import ADMIN, initialise, rotate
+from .helpers import Reporter, TeamKeys, base_config, full_answers
+from .instance import ADMIN, initialise, rotate
 
 REFUSED_PAGE = "Reports cannot be sent just now"
 

@@ -24,6 +24,7 @@ from reporting import keys
 from reporting.db import database
 from reporting.journey.pages import PAGES
 from reporting.models import Draft, Report
+from tests import helpers
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -43,24 +44,13 @@ STEP_TIMEOUT_MS = 10_000
 REFERENCE = r"HC-[0-9A-Z]{4}-[0-9A-Z]{4}"
 RECEIPT = r"\d{4} \d{4} \d{4} \d{4}"
 
-ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
-
-
 # --- The answers the journey uses ----------------------------------------------------------
 
 
-def _root_conftest(config: pytest.Config) -> Any:
-    """tests/conftest.py as pytest loaded it (its module name depends on tests/__init__.py)."""
-    for plugin in config.pluginmanager.get_plugins():
-        if Path(getattr(plugin, "__file__", "") or "").resolve() == ROOT_CONFTEST:
-            return plugin
-    raise RuntimeError(f"{ROOT_CONFTEST} is not loaded")
-
-
 @pytest.fixture
-def full_answers(request: pytest.FixtureRequest) -> Callable[[str], dict[str, dict[str, Any]]]:
-    """tests/conftest.py's full_answers(marker): one answer for every question page."""
-    return _root_conftest(request.config).full_answers  # type: ignore[no-any-return]
+def full_answers() -> Callable[[str], dict[str, dict[str, Any]]]:
+    """tests/helpers.py's full_answers(marker): one answer for every question page."""
+    return helpers.full_answers
 
 
 def journey_slugs(answers: Mapping[str, Any]) -> list[str]:

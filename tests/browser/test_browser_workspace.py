@@ -25,9 +25,9 @@ from reporting.auth import totp
 from reporting.db import database
 from reporting.models import User
 from reporting.reports import REFERENCE_ALPHABET
-from tests.conftest import Reporter, full_answers
+from tests.helpers import Reporter, full_answers
+from tests.review import insert_reports, report_row
 from tests.staff import StaffUser, create_user
-from tests.test_review import insert_reports, report_row
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
