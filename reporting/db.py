@@ -8,20 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from . import audit, keyauth
 
 
 def make_engine(url: str) -> Engine:
@@ -167,8 +157,6 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    from . import audit, keyauth  # they need the models, which need this module
-
     audit.log_heads_to_stderr()
     # Keys derived from SECRET_KEY, never in the database they protect: the audit chain's,
     # and the one that authenticates team key rows.
@@ -181,14 +169,17 @@ def init_app(app: Flask) -> None:
 
 
 def database(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions["reporting.db"]
+    # extensions and g are untyped: the annotations say what init_app and get_session put there.
+    found: Database = (app or current_app).extensions["reporting.db"]
+    return found
 
 
 def get_session() -> Session:
     """The request's session, opened on first use and closed at teardown."""
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
-    return g.db_session
+    session: Session = g.db_session
+    return session
 
 
 def _close_session(_exc: BaseException | None) -> None:

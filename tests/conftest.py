@@ -21,7 +21,8 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import make_url
 
 from reporting import create_app, crypto, keys, migrate
-from reporting.db import Base, database
+from reporting.db import database
+from reporting.models import Base
 
 TEST_DATABASE_URL = os.environ.get("REPORTING_TEST_DATABASE_URL")
 SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
