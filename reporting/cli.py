@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from . import accounts, accounts_cli, audit_cli, demo_cli, drafts, keys, keys_cli, migrate
+from . import accounts_cli, audit_cli, credentials, demo_cli, drafts, keys, keys_cli, migrate
 from .auth import sessions as staff_sessions
 from .db import checkpoint_wal, database
 from .models import Team
@@ -85,7 +85,7 @@ def initialise(email: str, name: str, password: str | None, totp_secret: str | N
         generated_password = password is None
         password = password or secrets.token_urlsafe(18)
         try:
-            account = accounts.create_account(
+            account = credentials.create_account(
                 db,
                 email=email,
                 name=name,

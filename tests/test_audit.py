@@ -16,7 +16,7 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from reporting import accounts, audit
+from reporting import audit, credentials
 from reporting.auth.signin import SignInFailed, sign_in
 from reporting.db import database
 from reporting.models import AuditEntry
@@ -50,7 +50,7 @@ def audited(app: Flask) -> list[int]:
                     password_kdf=app.config["PASSWORD_KDF"],
                     secret_key=SECRET_KEY,
                 )
-        accounts.create_account(
+        credentials.create_account(
             db,
             email="second@example.org",
             name="Second",

@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import select, update
 
-from reporting import accounts, clock, crypto, keys
+from reporting import clock, credentials, crypto, keys
 from reporting.auth import sessions, totp
 from reporting.db import database
 from reporting.models import AuditEntry, StaffSession, TeamKey, User
@@ -23,7 +23,7 @@ SIGN_IN_ERROR_TEXT = "The email address, password or code is not right"
 def make_officer(app, *, email="officer@example.org", role="officer", grant=True):
     """An account with a TOTP secret; with ``grant``, the team key is granted to it."""
     with database(app).session() as db:
-        account = accounts.create_account(
+        account = credentials.create_account(
             db,
             email=email,
             name="Olive Officer",

@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from reporting import accounts, crypto
-from reporting.accounts import private_key_context
+from reporting import credentials, crypto
+from reporting.credentials import private_key_context
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, User
 
@@ -45,7 +45,7 @@ def instance(app: Flask) -> Instance:
 
 def add_user(app: Flask, email: str, role: str) -> int:
     with database(app).session() as db:
-        account = accounts.create_account(
+        account = credentials.create_account(
             db,
             email=email,
             name="Someone",

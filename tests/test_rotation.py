@@ -20,17 +20,19 @@ from flask import Flask
 from sqlalchemy import create_engine, delete, func, select
 
 from reporting import (
-    accounts,
     create_app,
+    credentials,
     crypto,
     drafts,
     keys,
+    recovery,
     reports,
     rotation,
 )
 from reporting.auth import sessions
-from reporting.auth.signin import open_grants, unlock_private_key
+from reporting.auth.signin import open_grants
 from reporting.config import receipt_pepper
+from reporting.credentials import unlock_private_key
 from reporting.db import database
 from reporting.models import (
     AuditEntry,
@@ -255,7 +257,7 @@ def test_the_recovery_code_opens_the_new_key_after_rotation(instance: Instance) 
     assert rotate(app, "--email", ADMIN).exit_code == 0
     (new_key_id,) = active_key_ids(app)
     with database(app).session() as db:
-        recovered = keys.unlock_with_recovery_code(db, instance.recovery_code)
+        recovered = recovery.unlock_with_recovery_code(db, instance.recovery_code)
     assert set(recovered) == {new_key_id}
     assert sorted(markers_opened(app, recovered).values()) == ["a", "b"]
 
@@ -306,7 +308,7 @@ def test_disabled_accounts_do_not_get_the_new_key(instance: Instance) -> None:
     with database(app).session() as db:
         old_key = db.scalar(select(TeamKey))
         for email, disabled in (("leaver@example.org", True), ("stayer@example.org", False)):
-            account = accounts.create_account(
+            account = credentials.create_account(
                 db,
                 email=email,
                 name="Officer",
@@ -339,7 +341,7 @@ def test_a_stale_grant_is_not_renewed_by_rotation(instance: Instance) -> None:
     with database(app).session() as db:
         admin = db.scalar(select(User).where(User.email == ADMIN))
         admin_id = admin.id
-        account = accounts.create_account(
+        account = credentials.create_account(
             db,
             email="reset@example.org",
             name="Officer",
@@ -383,7 +385,7 @@ def test_a_wrong_password_rotates_nothing(instance: Instance) -> None:
 def test_an_account_without_a_grant_cannot_rotate(instance: Instance) -> None:
     app = instance.app
     with database(app).session() as db:
-        accounts.create_account(
+        credentials.create_account(
             db,
             email="officer@example.org",
             name="Officer",
@@ -437,7 +439,7 @@ def test_an_interrupted_rotation_leaves_every_report_readable_and_resumes(
     both_keys = keys_by_grant(app)
     assert set(both_keys) == {old_key_id, new_key_id}
     with database(app).session() as db:
-        assert set(keys.unlock_with_recovery_code(db, instance.recovery_code)) == set(both_keys)
+        assert set(recovery.unlock_with_recovery_code(db, instance.recovery_code)) == set(both_keys)
     # Every report still opens with the old key; the first batch opens with the new key too.
     assert markers_opened(app, {old_key_id: both_keys[old_key_id]}) == expected
     sealed = sealed_key_ids(app)
@@ -654,7 +656,7 @@ def test_granting_during_a_rotation_needs_every_active_key(app) -> None:
             created_on=dt.date.today(),
         )
         db.add(second)
-        officer = accounts.create_account(
+        officer = credentials.create_account(
             db,
             email="o@example.org",
             name="O",
