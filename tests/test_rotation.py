@@ -28,6 +28,7 @@ from reporting import (
     recovery,
     reports,
     rotation,
+    rotation_steps,
 )
 from reporting.auth import sessions
 from reporting.auth.signin import open_grants
@@ -514,7 +515,7 @@ def test_the_last_step_reseals_a_report_that_arrived_sealed_to_the_old_key_alone
         db.execute(
             delete(ReportKey).where(ReportKey.report_id == late_id, ReportKey.team_key_id == new.id)
         )
-        late, total = rotation.finish_rotation(
+        late, total = rotation_steps.finish_rotation(
             db,
             team=db.scalar(select(Team)),
             old=old,
