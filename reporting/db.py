@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from . import audit, keyauth
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and enforced foreign keys."""
-    kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False}
-    engine = create_engine(url, **kwargs)
+    connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+    engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -29,7 +28,7 @@ BUSY_TIMEOUT_MS = 5000
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -111,7 +110,7 @@ def _statement_destroys_keys(state: ORMExecuteState) -> None:
             checkpoint_after_commit(state.session)
 
 
-def _flush_destroys_keys(db: Session, _context: Any) -> None:
+def _flush_destroys_keys(db: Session, _context: UOWTransaction) -> None:
     for obj in db.deleted:
         if getattr(obj, "__tablename__", None) in _KEY_TABLES:
             checkpoint_after_commit(db)
@@ -138,7 +137,7 @@ def _after_rollback(db: Session) -> None:
 class Database:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str, session_info: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, url: str, session_info: Mapping[str, bytes] | None = None) -> None:
         self.engine = make_engine(url)
         # Every session gets its own copy of ``session_info`` (the audit chain's key).
         self.sessionmaker = sessionmaker(
