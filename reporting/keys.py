@@ -53,18 +53,23 @@ def create_team(db: Session, *, slug: str, name: str, today: dt.date) -> NewTeam
     db.add_all([team, team_key, recovery])
     db.flush()
     keyauth.authenticate(db, team_key)
-    db.add(
-        RecoverySeal(
-            team_key_id=team_key.id,
-            recovery_key_id=recovery.id,
-            sealed_private_key=crypto.seal(
-                recovery.public_key,
-                pair.private_key,
-                context=recovery_context(recovery.key_id, team_key.key_id),
-            ),
-        )
-    )
+    db.add(seal_to_recovery_key(recovery, team_key, pair.private_key))
     return NewTeam(team, team_key, pair.private_key, code)
+
+
+def seal_to_recovery_key(
+    recovery: RecoveryKey, team_key: TeamKey, private_key: bytes
+) -> RecoverySeal:
+    """A team private key sealed to the recovery key, for the caller to add."""
+    return RecoverySeal(
+        team_key_id=team_key.id,
+        recovery_key_id=recovery.id,
+        sealed_private_key=crypto.seal(
+            recovery.public_key,
+            private_key,
+            context=recovery_context(recovery.key_id, team_key.key_id),
+        ),
+    )
 
 
 def grant_team_key(

@@ -68,17 +68,7 @@ def _share_new_key(
         .order_by(RecoveryKey.id)
     ).all()
     for recovery in recoveries:
-        db.add(
-            RecoverySeal(
-                team_key_id=new.id,
-                recovery_key_id=recovery.id,
-                sealed_private_key=crypto.seal(
-                    recovery.public_key,
-                    new_private_key,
-                    context=keys.recovery_context(recovery.key_id, new.key_id),
-                ),
-            )
-        )
+        db.add(keys.seal_to_recovery_key(recovery, new, new_private_key))
         shared += 1
     db.flush()
     return shared
