@@ -53,7 +53,7 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reporting import accounts, casework, create_app, crypto, migrate  # noqa: E402
+from reporting import casework, create_app, credentials, crypto, migrate  # noqa: E402
 from reporting.auth import totp  # noqa: E402
 from reporting.config import HATE_STRANDS, NORTHAMPTONSHIRE_DISTRICTS  # noqa: E402
 from reporting.db import database  # noqa: E402
@@ -164,7 +164,7 @@ def build_app(database_url: str) -> Flask:
 
 def sign_in_officer(app: Flask) -> tuple[FlaskClient, int]:
     with database(app).session() as db:
-        account = accounts.create_account(
+        account = credentials.create_account(
             db,
             email="officer@example.org",
             name="Bench Officer",

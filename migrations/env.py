@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from reporting import models  # noqa: F401  (registers the tables)
-from reporting.db import Base
+from reporting.models import Base
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import audit
-from .accounts import normalise_email
 from .auth import lockout
+from .credentials import normalise_email
 from .db import database
 from .models import User
 

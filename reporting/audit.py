@@ -21,7 +21,6 @@ import logging
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
@@ -69,7 +68,7 @@ def _entry_time() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def _canonical(entry: AuditEntry, *prefix: Any) -> bytes:
+def _canonical(entry: AuditEntry, *prefix: int) -> bytes:
     """The entry's fields, in a fixed order and encoding, after ``prefix``."""
     fields = [
         *prefix,
@@ -124,7 +123,7 @@ def lock_chain(db: Session) -> None:
     if connection.dialect.name != "sqlite":
         return
     dbapi = connection.connection.dbapi_connection
-    if dbapi is None or dbapi.in_transaction:  # type: ignore[attr-defined]
+    if dbapi is None or dbapi.in_transaction:
         return
     for attempt in range(1, _LOCK_ATTEMPTS + 1):
         try:
@@ -143,7 +142,7 @@ def record(
     *,
     actor_id: int | None = None,
     subject: str | None = None,
-    **details: Any,
+    **details: object,
 ) -> AuditEntry:
     """Append an entry; it commits with the caller's transaction, which holds the log's lock."""
     key = session_key(db)

@@ -139,8 +139,9 @@ def rekey(db: Session, *, accept_break: bool = False) -> int:
         db.flush()
         last_seq = rows[-1].seq
         db.expunge_all()
-    details: dict[str, object] = {"entries": count, "unkeyed": legacy}
-    if found is not None:
-        details["accepted_break"] = f"entry {found.entry_id} {found.reason}"
-    audit.record(db, "audit-rekeyed", **details)
+    if found is None:
+        audit.record(db, "audit-rekeyed", entries=count, unkeyed=legacy)
+    else:
+        accepted = f"entry {found.entry_id} {found.reason}"
+        audit.record(db, "audit-rekeyed", entries=count, unkeyed=legacy, accepted_break=accepted)
     return count

@@ -58,7 +58,7 @@ HATE_STRANDS: list[tuple[str, str]] = [
 # kind ("police": the force's non-emergency contact; "local"; "national") and tags (the answers
 # to "What support would help?" it offers: victim-service, housing, talk). Numbers are the
 # services' publicly listed ones; a service whose number we could not confirm has none.
-NORTHAMPTONSHIRE_SUPPORT_SERVICES: list[dict[str, Any]] = [
+NORTHAMPTONSHIRE_SUPPORT_SERVICES: list[dict[str, str | list[str]]] = [
     {
         "code": "northamptonshire-police",
         "name": "Northamptonshire Police",
@@ -142,7 +142,7 @@ class ConfigError(RuntimeError):
     """The configuration is missing or unsafe; the app refuses to start."""
 
 
-DEFAULTS: dict[str, Any] = {
+DEFAULTS: dict[str, object] = {
     "SERVICE_NAME": "Report hate crime",
     "AREA_NAME": "Northamptonshire",
     # Where "Exit this page" goes: somewhere neutral that looks ordinary on a shared screen.

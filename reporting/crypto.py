@@ -14,6 +14,10 @@ Every envelope starts with a type byte, a format version and a key id, and that 
 authenticated, so algorithms and keys can rotate and a rewritten header fails to open. Every
 ciphertext is bound to a caller-chosen context (row and purpose, e.g. ``b"report:42:body:v1"``),
 so a ciphertext copied to another row or purpose fails to open.
+
+One module past ~300 lines because it reads as one, top to bottom, each part using only those
+above it: 1. primitives (key derivation, MACs, hybrid key pairs), 2. envelopes, 3. the keys
+people hold (receipts, recovery codes).
 """
 
 from __future__ import annotations
@@ -89,7 +93,7 @@ class InvalidRecoveryCode(CryptoError, ValueError):
     """The text is not a well-formed recovery code."""
 
 
-# --- Key derivation parameters -----------------------------------------------------------------
+# --- 1. Primitives: key derivation (Argon2id, HKDF) and MACs --------------------------------------
 
 
 @dataclass(frozen=True)
@@ -110,13 +114,13 @@ class Argon2Params:
 
 
 # Passwords guard officers' private keys, and a stolen database lets an attacker guess offline:
-# 64 MiB per guess makes GPU/ASIC guessing expensive. Measured here (2 vCPUs): 170-200 ms each.
+# 64 MiB per guess makes GPU/ASIC guessing expensive (timings: benchmarks/README.md).
 PASSWORD_KDF = Argon2Params(memory_cost_kib=65536, iterations=3, lanes=4)
 
 # Receipts are 53 random bits and salted with a server pepper, so offline guessing needs the pepper
 # first and then up to 2^53 runs; this cost only has to slow online guessing without letting a
-# flood of submissions turn a memory-hard KDF into a denial of service. 4 MiB, one lane, four
-# passes: median of 20 derivations measured here at 10-17 ms on one core (runs vary with load).
+# flood of submissions turn a memory-hard KDF into a denial of service (timings:
+# benchmarks/README.md).
 RECEIPT_KDF = Argon2Params(memory_cost_kib=4096, iterations=4, lanes=1)
 
 # The smallest cost Argon2 allows. Tests only: reach it through the test config, never by default.
@@ -213,7 +217,7 @@ def verify_mac_fields(key: bytes, tag: bytes | None, *fields: bytes) -> bool:
     return hmac.compare_digest(tag, mac_fields(key, *fields))
 
 
-# --- Hybrid key pairs ----------------------------------------------------------------------------
+# --- 1. Primitives: hybrid key pairs --------------------------------------------------------------
 
 _MLKEM_SEED_BYTES = 64
 _MLKEM_PUBLIC_BYTES = 1184
@@ -304,7 +308,7 @@ def _load_private_key(private_key: bytes) -> hpke.MLKEM768X25519PrivateKey:
         raise CryptoError("Malformed private key.") from exc
 
 
-# --- Envelopes -----------------------------------------------------------------------------------
+# --- 2. Envelopes: sealed to a public key, or encrypted under a key -------------------------------
 #
 # Header: type byte (b"S" sealed, b"E" encrypted), format version, 8-byte key id. The header is
 # fixed-length and goes first in the HPKE info / GCM associated data, so header + context splits
@@ -422,7 +426,7 @@ def decrypt(key: bytes, envelope: bytes, *, context: bytes) -> bytes:
         raise DecryptionError("Envelope did not open.") from exc
 
 
-# --- Receipts ------------------------------------------------------------------------------------
+# --- 3. Keys people hold: receipts ----------------------------------------------------------------
 #
 # Error messages never echo the input: a receipt is a secret and exceptions end up in logs.
 
@@ -482,7 +486,7 @@ def derive_receipt_secrets(receipt: str, pepper: bytes, params: Argon2Params) ->
     return ReceiptSecrets(lookup_id=lookup_id, unlock_key=unlock_key)
 
 
-# --- Recovery codes ------------------------------------------------------------------------------
+# --- 3. Keys people hold: recovery codes ----------------------------------------------------------
 #
 # 27 random Crockford base32 symbols (135 bits) and one check symbol, in seven groups of four:
 # "7K3M-9QXD-...". At 135 bits exhaustive search is out of reach, so the code needs no slow KDF.

@@ -5,31 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, MetaData, create_engine, event, inspect
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+from . import audit, keyauth
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL and enforced foreign keys."""
-    kwargs: dict[str, Any] = {}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False}
-    engine = create_engine(url, **kwargs)
+    connect_args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+    engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -39,7 +28,7 @@ BUSY_TIMEOUT_MS = 5000
 WAL_SIZE_LIMIT = 4 * 1024 * 1024
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -121,7 +110,7 @@ def _statement_destroys_keys(state: ORMExecuteState) -> None:
             checkpoint_after_commit(state.session)
 
 
-def _flush_destroys_keys(db: Session, _context: Any) -> None:
+def _flush_destroys_keys(db: Session, _context: UOWTransaction) -> None:
     for obj in db.deleted:
         if getattr(obj, "__tablename__", None) in _KEY_TABLES:
             checkpoint_after_commit(db)
@@ -148,7 +137,7 @@ def _after_rollback(db: Session) -> None:
 class Database:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str, session_info: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, url: str, session_info: Mapping[str, bytes] | None = None) -> None:
         self.engine = make_engine(url)
         # Every session gets its own copy of ``session_info`` (the audit chain's key).
         self.sessionmaker = sessionmaker(
@@ -167,8 +156,6 @@ class Database:
 
 
 def init_app(app: Flask) -> None:
-    from . import audit, keyauth  # they need the models, which need this module
-
     audit.log_heads_to_stderr()
     # Keys derived from SECRET_KEY, never in the database they protect: the audit chain's,
     # and the one that authenticates team key rows.
@@ -181,14 +168,17 @@ def init_app(app: Flask) -> None:
 
 
 def database(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions["reporting.db"]
+    # extensions and g are untyped: the annotations say what init_app and get_session put there.
+    found: Database = (app or current_app).extensions["reporting.db"]
+    return found
 
 
 def get_session() -> Session:
     """The request's session, opened on first use and closed at teardown."""
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
-    return g.db_session
+    session: Session = g.db_session
+    return session
 
 
 def _close_session(_exc: BaseException | None) -> None:

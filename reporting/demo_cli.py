@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import Engine, select
 
-from . import audit, audit_check, cli, keyauth, migrate
+from . import audit, audit_check, init_cli, keyauth, migrate
 from .db import database
 from .models import AuditEntry, Team
 
@@ -109,12 +109,12 @@ def demo_command(email: str, host: str, port: int) -> None:
     instance = Path(current_app.instance_path)
     path = instance / DEMO_FILE
     if not _has_team(engine):
-        made = cli.initialise(email, "Demo admin", None, None)
+        made = init_cli.initialise(email, "Demo admin", None, None)
         click.echo(
             f"Initialised a new demo instance in {instance}: schema, review team key, "
             "recovery key and a demo admin.\n"
         )
-        cli.echo_recovery_code(made.recovery_code)
+        init_cli.echo_recovery_code(made.recovery_code)
         click.echo("The demo keeps no copy of this recovery code either.\n")
         details = "\n".join(made.sign_in_lines())
         _write_private(path, f"{DEMO_WARNING}\n\nSign-in details\n{details}\n")

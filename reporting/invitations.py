@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import accounts, audit, crypto, keys, roles
+from . import accounts, audit, credentials, crypto, keys, roles
 from .auth import sessions, totp
 from .models import Invitation, User
 
@@ -73,9 +73,9 @@ def invite(
     """Create an account with no password yet, and a link to set one up."""
     if role not in roles.ALL:
         raise ValueError(f"unknown role {role!r}")
-    email = accounts.normalise_email(email)
+    email = credentials.normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise accounts.AccountExists(email)
+        raise credentials.AccountExists(email)
     user = User(
         email=email,
         name=name,
@@ -199,7 +199,7 @@ def accept(
         # The old grants were sealed to the old key pair: nobody can use them now.
         removed = keys.revoke_grants(db, user.id)
         sessions.end_all_sessions(db, user.id, now=now)
-    accounts.set_credentials(
+    credentials.set_credentials(
         user,
         password=password,
         password_kdf=password_kdf,

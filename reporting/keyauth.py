@@ -17,7 +17,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -70,7 +70,7 @@ def mac_key_for(secret_key: str) -> bytes:
     return key
 
 
-def session_info(secret_key: str) -> dict[str, Any]:
+def session_info(secret_key: str) -> dict[str, bytes]:
     """What a session needs in its ``info`` to make and check team keys."""
     return {MAC_KEY_INFO: mac_key_for(secret_key)}
 

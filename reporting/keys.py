@@ -2,7 +2,7 @@
 
 A team's private key is never stored as such: only sealed to each user granted it and to the
 recovery key, so a copy of the database opens nothing without a user's password or the
-printed recovery code.
+printed recovery code. Opening the keys with that code is in ``recovery``.
 """
 
 from __future__ import annotations
@@ -53,18 +53,23 @@ def create_team(db: Session, *, slug: str, name: str, today: dt.date) -> NewTeam
     db.add_all([team, team_key, recovery])
     db.flush()
     keyauth.authenticate(db, team_key)
-    db.add(
-        RecoverySeal(
-            team_key_id=team_key.id,
-            recovery_key_id=recovery.id,
-            sealed_private_key=crypto.seal(
-                recovery.public_key,
-                pair.private_key,
-                context=recovery_context(recovery.key_id, team_key.key_id),
-            ),
-        )
-    )
+    db.add(seal_to_recovery_key(recovery, team_key, pair.private_key))
     return NewTeam(team, team_key, pair.private_key, code)
+
+
+def seal_to_recovery_key(
+    recovery: RecoveryKey, team_key: TeamKey, private_key: bytes
+) -> RecoverySeal:
+    """A team private key sealed to the recovery key, for the caller to add."""
+    return RecoverySeal(
+        team_key_id=team_key.id,
+        recovery_key_id=recovery.id,
+        sealed_private_key=crypto.seal(
+            recovery.public_key,
+            private_key,
+            context=recovery_context(recovery.key_id, team_key.key_id),
+        ),
+    )
 
 
 def grant_team_key(
@@ -114,80 +119,6 @@ def active_team_keys(db: Session) -> list[TeamKey]:
         raise NoTeamKey
     keyauth.check(db, keys)
     return keys
-
-
-def unlock_with_recovery_code(db: Session, code: str) -> dict[str, bytes]:
-    """Team private keys by key id, opened with the recovery code."""
-    pair = crypto.recovery_keypair(code)
-    recovery = db.scalar(select(RecoveryKey).where(RecoveryKey.key_id == pair.key_id))
-    if recovery is None:
-        raise crypto.InvalidRecoveryCode("that recovery code does not match this instance")
-    keys: dict[str, bytes] = {}
-    rows = db.execute(
-        select(RecoverySeal, TeamKey)
-        .join(TeamKey, RecoverySeal.team_key_id == TeamKey.id)
-        .where(RecoverySeal.recovery_key_id == recovery.id)
-    )
-    for seal, team_key in rows:
-        keys[team_key.key_id] = crypto.open_sealed(
-            pair.private_key,
-            seal.sealed_private_key,
-            context=recovery_context(recovery.key_id, team_key.key_id),
-        )
-    return keys
-
-
-class RecoveryRefused(Exception):
-    """The named account cannot be given the team keys, or the code opens none of them."""
-
-
-@dataclass(frozen=True)
-class Recovered:
-    user: User
-    granted: list[str]  # key ids
-    not_opened: list[str]  # active key ids this recovery code has no seal for
-
-
-def recover_access(db: Session, *, code: str, email: str, today: dt.date) -> Recovered:
-    """Grant an admin every active team key the recovery code opens; the caller commits.
-
-    For when everyone holding a team key has gone or forgotten their password. A grant the
-    admin already holds is sealed again to their current public key (their old key pair may be
-    the reason they are here). Nothing is written unless the code opens at least one key.
-    """
-    from . import audit
-    from .accounts import normalise_email
-
-    user = db.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or user.role != "admin":
-        raise RecoveryRefused("there is no admin with that email address")
-    if user.disabled:
-        raise RecoveryRefused("that admin account is disabled")
-    if user.public_key is None:
-        raise RecoveryRefused("that admin has not set up their account (no key pair yet)")
-    opened = unlock_with_recovery_code(db, code)
-    granted: list[str] = []
-    not_opened: list[str] = []
-    for team_key in sorted(active_team_keys(db), key=lambda k: k.id):
-        private_key = opened.get(team_key.key_id)
-        if private_key is None:
-            not_opened.append(team_key.key_id)
-            continue
-        existing = db.scalar(
-            select(Grant).where(Grant.user_id == user.id, Grant.team_key_id == team_key.id)
-        )
-        if existing is None:
-            grant_team_key(db, user=user, team_key=team_key, private_key=private_key, today=today)
-        else:
-            existing.sealed_private_key = crypto.seal(
-                user.public_key, private_key, context=grant_context(user.id, team_key.key_id)
-            )
-            existing.created_on = today
-        granted.append(team_key.key_id)
-    if not granted:
-        raise RecoveryRefused("the recovery code opens no active team key")
-    audit.record(db, "recovered", subject=f"user:{user.id}", keys=granted)
-    return Recovered(user, granted, not_opened)
 
 
 # --- Grants made and revoked by an administrator -------------------------------------------------

@@ -15,9 +15,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, crypto, keyauth, keys, rotation
-from .accounts import normalise_email
-from .auth.signin import open_grants, unlock_private_key
+from . import audit, crypto, keyauth, keys, recovery, rotation
+from .auth.signin import open_grants
+from .credentials import normalise_email, unlock_private_key
 from .db import database
 from .models import TeamKey, User
 
@@ -60,7 +60,7 @@ def _keys_by_password(db: Session, email: str) -> tuple[User, dict[str, bytes]]:
 def _keys_by_recovery_code(db: Session) -> dict[str, bytes]:
     code = _secret(RECOVERY_CODE_ENV, "Recovery code")
     try:
-        return keys.unlock_with_recovery_code(db, code)
+        return recovery.unlock_with_recovery_code(db, code)
     except crypto.CryptoError as error:
         raise click.ClickException(f"Recovery code refused: {error}") from None
 
@@ -167,11 +167,11 @@ def recover_command(email: str) -> None:
     code = _secret(RECOVERY_CODE_ENV, "Recovery code")
     with database().session() as db:
         try:
-            recovered = keys.recover_access(db, code=code, email=email, today=dt.date.today())
+            recovered = recovery.recover_access(db, code=code, email=email, today=dt.date.today())
         except crypto.CryptoError as error:
             db.rollback()
             raise click.ClickException(f"Recovery code refused: {error}") from None
-        except (keys.RecoveryRefused, keys.NoTeamKey, *UNTRUSTED) as error:
+        except (recovery.RecoveryRefused, keys.NoTeamKey, *UNTRUSTED) as error:
             db.rollback()
             raise click.ClickException(f"Recovery refused: {error}") from None
         db.commit()

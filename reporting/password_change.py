@@ -15,7 +15,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import accounts, audit, crypto, keys
+from . import audit, credentials, crypto, keys
 from .clock import utcnow
 from .models import AuditEntry, User
 
@@ -68,8 +68,6 @@ def change_password(
     checked) or WrongPassword; either way an audit entry is written, for the caller to commit.
     The caller ends the user's other sessions: they were opened with the old password.
     """
-    from .auth.signin import unlock_private_key  # auth.signin imports accounts: not at the top
-
     now = now or utcnow()
     subject = f"user:{user.id}"
     failures = recent_failures(db, user, now)
@@ -79,8 +77,8 @@ def change_password(
     if user.password_hash is None or not crypto.verify_password(current, user.password_hash):
         audit.record(db, FAILED, actor_id=user.id, subject=subject, failures=failures + 1)
         raise WrongPassword
-    old_private_key = unlock_private_key(user, current, password_kdf)
-    accounts.new_key_pair(user, password=new, password_kdf=password_kdf)
+    old_private_key = credentials.unlock_private_key(user, current, password_kdf)
+    credentials.new_key_pair(user, password=new, password_kdf=password_kdf)
     resealed = keys.reseal_grants(db, user, old_private_key)
     audit.record(
         db,

@@ -7,13 +7,20 @@ worker process with threads: several processes would each count on their own, an
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import traceback
-from typing import Any
+from collections.abc import Mapping
+from typing import TypedDict
 
 from flask import Flask
 from gunicorn import glogging
+from gunicorn.config import Config
+from gunicorn.http import Request
+from gunicorn.http.wsgi import Response
+
+from . import config, instance_path
 
 THREADS = 8
 
@@ -24,8 +31,6 @@ class ProcessModelError(RuntimeError):
 
 def configured_storage_uri() -> str:
     """The rate-limit storage this instance is configured with (every layer, secrets checked)."""
-    from . import config, instance_path
-
     app = Flask("reporting", instance_path=instance_path(), instance_relative_config=True)
     config.load_config(app, None)
     return str(app.config["RATELIMIT_STORAGE_URI"])
@@ -35,7 +40,13 @@ def counts_per_process(storage_uri: str) -> bool:
     return storage_uri.startswith("memory://")
 
 
-def worker_settings(storage_uri: str, cpu_count: int) -> dict[str, Any]:
+class WorkerSettings(TypedDict):
+    workers: int
+    worker_class: str
+    threads: int
+
+
+def worker_settings(storage_uri: str, cpu_count: int) -> WorkerSettings:
     """Workers and threads: one process on per-process storage, else two per core."""
     if counts_per_process(storage_uri):
         return {"workers": 1, "worker_class": "gthread", "threads": THREADS}
@@ -105,10 +116,16 @@ class PrivateLogFilter(logging.Filter):
 class PrivateLogger(glogging.Logger):
     """Gunicorn's logger with no access log at all and a filtered error log."""
 
-    def setup(self, cfg: Any) -> None:
+    def setup(self, cfg: Config) -> None:
         super().setup(cfg)
         if not any(isinstance(f, PrivateLogFilter) for f in self.error_log.filters):
             self.error_log.addFilter(PrivateLogFilter())
 
-    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+    def access(
+        self,
+        resp: Response,
+        req: Request,
+        environ: Mapping[str, object],
+        request_time: dt.timedelta,
+    ) -> None:
         """Never: an access line holds the client's address, path and query string."""

@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from reporting import create_app, keys, migrate
-from reporting.db import Base, database
+from reporting.db import database
+from reporting.models import Base
 
 from .helpers import TEST_DATABASE_URL, HttpsClient, Reporter, TeamKeys, base_config
 

@@ -13,8 +13,9 @@ from flask import Flask
 from sqlalchemy import select
 
 from reporting import drafts, reports, rotation
-from reporting.auth.signin import open_grants, unlock_private_key
+from reporting.auth.signin import open_grants
 from reporting.config import receipt_pepper
+from reporting.credentials import unlock_private_key
 from reporting.db import database
 from reporting.models import Report, TeamKey, User
 

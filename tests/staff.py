@@ -24,7 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from reporting import accounts, keys
+from reporting import credentials, keys
 from reporting.auth import sessions, totp
 from reporting.db import database
 from reporting.models import TeamKey, User
@@ -86,7 +86,7 @@ def create_user(
     email = email or f"{role}{number}@example.org"
     name = name or f"{role.capitalize()} {number}"
     with database(app).session() as db:
-        account = accounts.create_account(
+        account = credentials.create_account(
             db,
             email=email,
             name=name,

@@ -21,7 +21,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import MetaData, select
 
-from reporting import accounts, clock, crypto, drafts, keys
+from reporting import clock, credentials, crypto, drafts, keys
 from reporting.db import database
 from reporting.models import Draft, Grant, RecoverySeal, TeamKey, User
 from reporting.reports import data_key_context
@@ -424,7 +424,7 @@ def test_new_credentials_leave_no_old_wrapping_of_the_private_key_in_the_files(
     with database(app).session() as db:
         user = db.scalar(select(User).where(User.email == ADMIN))
         old = [user.private_key_encrypted, user.totp_secret_encrypted]
-        accounts.set_credentials(
+        credentials.set_credentials(
             user,
             password="another long passphrase 7361",
             password_kdf=crypto.FAST_TEST_KDF,

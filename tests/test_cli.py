@@ -9,8 +9,8 @@ import stat
 from flask import Flask
 from sqlalchemy import func, select
 
-from reporting import crypto, drafts, keygen, keys
-from reporting.accounts import private_key_context
+from reporting import crypto, drafts, keygen, keys, recovery
+from reporting.credentials import private_key_context
 from reporting.db import database
 from reporting.models import Draft, Grant, Report, Team, User
 from reporting.reports import open_report
@@ -90,7 +90,7 @@ def test_recovery_code_opens_reports(app: Flask) -> None:
     reporter.answer_all(full_answers("recover"))
     assert reporter.send().status_code == 200
     with database(app).session() as db:
-        team_keys = keys.unlock_with_recovery_code(db, code)
+        team_keys = recovery.unlock_with_recovery_code(db, code)
         opened = open_report(db, db.scalar(select(Report)), team_keys)
     assert opened["account"]["account"].endswith("recoveraccount")
 

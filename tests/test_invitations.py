@@ -10,8 +10,8 @@ import time
 import pytest
 from sqlalchemy import select, update
 
-from reporting import clock, crypto, invitations
-from reporting.auth import signin, totp
+from reporting import clock, credentials, crypto, invitations
+from reporting.auth import totp
 from reporting.db import database
 from reporting.models import Grant, Invitation, StaffSession, User
 
@@ -311,7 +311,7 @@ def test_reinvited_officer_gets_new_key_pair_and_loses_old_grants_and_sessions(
     # The new private key opens under the new password.
     with database(app).session() as db:
         user = db.get(User, officer.id)
-        private = signin.unlock_private_key(user, NEW_PASSWORD, app.config["PASSWORD_KDF"])
+        private = credentials.unlock_private_key(user, NEW_PASSWORD, app.config["PASSWORD_KDF"])
         assert crypto.key_id_for(user.public_key) == crypto.envelope_key_id(
             user.private_key_encrypted
         )

@@ -9,7 +9,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from reporting import keys, migrate
-from reporting.db import Base, database
+from reporting.db import database
+from reporting.models import Base
 
 from .helpers import full_answers
 

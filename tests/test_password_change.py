@@ -9,8 +9,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from reporting import clock, crypto, keys, password_change
-from reporting.auth import signin
+from reporting import clock, credentials, crypto, keys, password_change
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, TeamKey, User
 
@@ -83,7 +82,7 @@ def officer(app, team) -> StaffUser:
 def test_a_password_change_gives_a_new_key_pair_and_reseals_the_grants(app, team, officer) -> None:
     kdf = app.config["PASSWORD_KDF"]
     before = copy_of_rows(app, officer.id)
-    old_private = signin.unlock_private_key(before.user, PASSWORD, kdf)
+    old_private = credentials.unlock_private_key(before.user, PASSWORD, kdf)
     assert open_grants(before.user, old_private, before.grants) == team.private_keys
 
     response = change(signed_in_client(app, officer), current=PASSWORD)
@@ -93,7 +92,7 @@ def test_a_password_change_gives_a_new_key_pair_and_reseals_the_grants(app, team
     assert today.user.public_key != before.user.public_key
     # The old password opens nothing stored today: not the private key...
     with pytest.raises(crypto.DecryptionError):
-        signin.unlock_private_key(today.user, PASSWORD, kdf)
+        credentials.unlock_private_key(today.user, PASSWORD, kdf)
     # ...and the private key an old copy gives it opens none of today's grants.
     assert set(today.grants) == set(team.private_keys)
     for key_id, sealed in today.grants.items():
@@ -102,7 +101,7 @@ def test_a_password_change_gives_a_new_key_pair_and_reseals_the_grants(app, team
     # The old copy still opens what it opened (nothing can change a copy already taken).
     assert open_grants(before.user, old_private, before.grants) == team.private_keys
     # The new password opens the new private key, and it opens every grant.
-    new_private = signin.unlock_private_key(today.user, NEW_PASSWORD, kdf)
+    new_private = credentials.unlock_private_key(today.user, NEW_PASSWORD, kdf)
     assert crypto.key_id_for(today.user.public_key) == crypto.envelope_key_id(
         today.user.private_key_encrypted
     )

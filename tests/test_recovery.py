@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from reporting import crypto
-from reporting.accounts import private_key_context
+from reporting.credentials import private_key_context
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, User
 

@@ -22,8 +22,10 @@ from reporting import (
     crypto,
     drafts,
     keys,
+    recovery,
     reports,
     rotation,
+    rotation_steps,
 )
 from reporting.auth import sessions
 from reporting.config import receipt_pepper
@@ -162,7 +164,7 @@ def test_the_recovery_code_opens_the_new_key_after_rotation(instance: Instance) 
     assert rotate(app, "--email", ADMIN).exit_code == 0
     (new_key_id,) = active_key_ids(app)
     with database(app).session() as db:
-        recovered = keys.unlock_with_recovery_code(db, instance.recovery_code)
+        recovered = recovery.unlock_with_recovery_code(db, instance.recovery_code)
     assert set(recovered) == {new_key_id}
     assert sorted(markers_opened(app, recovered).values()) == ["a", "b"]
 
@@ -314,7 +316,7 @@ def test_an_interrupted_rotation_leaves_every_report_readable_and_resumes(
     both_keys = keys_by_grant(app)
     assert set(both_keys) == {old_key_id, new_key_id}
     with database(app).session() as db:
-        assert set(keys.unlock_with_recovery_code(db, instance.recovery_code)) == set(both_keys)
+        assert set(recovery.unlock_with_recovery_code(db, instance.recovery_code)) == set(both_keys)
     # Every report still opens with the old key; the first batch opens with the new key too.
     assert markers_opened(app, {old_key_id: both_keys[old_key_id]}) == expected
     sealed = sealed_key_ids(app)
@@ -389,7 +391,7 @@ def test_the_last_step_reseals_a_report_that_arrived_sealed_to_the_old_key_alone
         db.execute(
             delete(ReportKey).where(ReportKey.report_id == late_id, ReportKey.team_key_id == new.id)
         )
-        late, total = rotation.finish_rotation(
+        late, total = rotation_steps.finish_rotation(
             db,
             team=db.scalar(select(Team)),
             old=old,

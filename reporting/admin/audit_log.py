@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from .. import audit, govuk
-from ..accounts import normalise_email
+from ..credentials import normalise_email
 from ..db import database, get_session
 from ..models import AuditEntry, User
 from .forms import AuditFilterForm

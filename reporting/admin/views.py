@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, make_response, render_template
 from werkzeug.wrappers import Response
 
-from .. import access, accounts, govuk, invitations, keys
+from .. import access, accounts, credentials, govuk, invitations, keys
 from ..clock import utcnow
 from ..db import get_session
 from . import account, audit_log
@@ -68,7 +68,7 @@ def invite() -> Response:
                 invited_by=account.current_admin().user,
                 now=utcnow(),
             )
-        except accounts.AccountExists:
+        except credentials.AccountExists:
             form.email.errors = [
                 "There is already an account with this email address. To let its owner set a "
                 "new password, open their account and invite them again"

@@ -6,8 +6,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from ..accounts import MIN_PASSWORD_LENGTH
 from ..baseform import Form
+from ..credentials import MIN_PASSWORD_LENGTH
 from . import totp
 from .passwords import is_common_password
 

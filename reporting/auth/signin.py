@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, crypto, keys
-from ..accounts import normalise_email, private_key_context, totp_context, totp_storage_key
+from ..credentials import normalise_email, totp_context, totp_storage_key, unlock_private_key
 from ..models import Grant, TeamKey, User
 from . import lockout, totp
 
@@ -53,16 +53,6 @@ class SignedIn:
 @lru_cache(maxsize=4)
 def _dummy_hash(params: crypto.Argon2Params) -> str:
     return crypto.hash_password("not a real password", params)
-
-
-def unlock_private_key(user: User, password: str, params: crypto.Argon2Params) -> bytes:
-    """The user's private key, opened with a key derived from their password."""
-    if user.key_salt is None or user.private_key_encrypted is None:
-        raise crypto.DecryptionError("the account has no key pair yet")
-    password_key = crypto.derive_key_from_password(password, user.key_salt, params)
-    return crypto.decrypt(
-        password_key, user.private_key_encrypted, context=private_key_context(user.id)
-    )
 
 
 def open_grants(db: Session, user: User, private_key: bytes) -> dict[str, bytes]:

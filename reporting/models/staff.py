@@ -1,6 +1,5 @@
-"""Tables. Columns named in ARCHITECTURE.md §3 as clear are clear; everything else is bytes
-that only a key holder can open. No column holds an IP address, a user agent or a time finer
-than a day for anything a reporter did."""
+"""Tables of the people and keys that open reports: teams and their keys, the recovery key,
+accounts and their grants, sessions, invitations, sign-in throttles and the audit log."""
 
 from __future__ import annotations
 
@@ -11,17 +10,15 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     UniqueConstraint,
-    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base
+from .base import Base
 
 
 class Team(Base):
@@ -180,155 +177,3 @@ class AuditEntry(Base):
     details: Mapped[str] = mapped_column(Text, default="{}")
     previous_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-
-class Note(Base):
-    """An officer's internal note on a report, encrypted under the report's data key."""
-
-    __tablename__ = "notes"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class Draft(Base):
-    """Answers so far, encrypted under a key that only the reporter's cookie holds."""
-
-    __tablename__ = "drafts"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    answers: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # The idle expiry, to the microsecond, encrypted under the cookie's key (drafts.py): only
-    # the reporter's browser can tell when they last continued. Empty once sent (the sent
-    # state's end is in its receipt).
-    expiry: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # In clear, only the UTC day from which the row may be deleted (the day after the one its
-    # expiry falls in): no time finer than a day.
-    purge_on: Mapped[dt.date] = mapped_column(Date, index=True)
-    # Sent: the answers went to a report (``answers`` is then empty) and, for a short while,
-    # ``receipt`` holds the reference and receipt, encrypted under a key only the sending
-    # browser's cookie can derive, so that a refresh or a second send shows them again.
-    sent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    receipt: Mapped[bytes | None] = mapped_column(LargeBinary)
-
-
-class Report(Base):
-    """A sent report: triage columns in clear, the answers sealed."""
-
-    __tablename__ = "reports"
-    # The review list, newest or oldest first, maybe filtered by status: these two indexes
-    # hold its order (date, then reference) and the id, so any page, however deep, is a walk
-    # of one index without a sort or a table read.
-    __table_args__ = (
-        Index("ix_reports_received_on_reference", "received_on", "reference", "id"),
-        Index(
-            "ix_reports_status_received_on_reference", "status", "received_on", "reference", "id"
-        ),
-        # Counts per status under a district or reporter-type filter read the index only.
-        Index("ix_reports_district_status", "district", "status"),
-        Index("ix_reports_reporter_type_status", "reporter_type", "status"),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    reference: Mapped[str] = mapped_column(String(16), unique=True)
-    received_on: Mapped[dt.date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="new")
-    reporter_type: Mapped[str] = mapped_column(String(20))
-    district: Mapped[str | None] = mapped_column(String(40))
-    incident_month: Mapped[str | None] = mapped_column(String(7))  # YYYY-MM
-    told_police: Mapped[str | None] = mapped_column(String(20))
-    share_with_police: Mapped[str | None] = mapped_column(String(20))
-    share_with_support: Mapped[str | None] = mapped_column(String(20))
-    # The reporter said someone was in immediate danger (shown to staff first).
-    in_danger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Every answer, encrypted at send under the report's own fresh data key.
-    answers: Mapped[bytes] = mapped_column(LargeBinary)
-    # HKDF output of Argon2id(receipt, pepper): finds the report, proves nothing without the pepper.
-    receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
-    reporter_public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    reporter_private_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
-    # Triage (clear): who has it, and why it was closed (a code from a fixed list).
-    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    closed_reason: Mapped[str | None] = mapped_column(String(40))
-    status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
-
-    keys: Mapped[list[ReportKey]] = relationship(
-        back_populates="report", cascade="all, delete-orphan"
-    )
-    strands: Mapped[list[ReportStrand]] = relationship(cascade="all, delete-orphan")
-    incident_types: Mapped[list[ReportIncidentType]] = relationship(cascade="all, delete-orphan")
-
-
-class ReportKey(Base):
-    """The report's data key sealed to one team key."""
-
-    __tablename__ = "report_keys"
-    __table_args__ = (UniqueConstraint("report_id", "team_key_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
-    team_key_id: Mapped[int] = mapped_column(ForeignKey("team_keys.id"), index=True)
-    sealed_data_key: Mapped[bytes] = mapped_column(LargeBinary)
-    report: Mapped[Report] = relationship(back_populates="keys")
-    team_key: Mapped[TeamKey] = relationship()
-
-
-class ReportStrand(Base):
-    """A hate strand the reporter named (clear, for triage and statistics)."""
-
-    __tablename__ = "report_strands"
-    # The review list under a strand filter reads this index alone: its counts per status
-    # walk exactly the matching entries (strand, status[, district]), not every report of the
-    # district or status probed for its strands.
-    __table_args__ = (
-        Index(
-            "ix_report_strands_strand_status_district",
-            "strand",
-            "status",
-            "district",
-            "report_id",
-        ),
-    )
-
-    report_id: Mapped[str] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
-    )
-    strand: Mapped[str] = mapped_column(String(40), primary_key=True)
-    # Copies of the report's columns, for the index above. A report's district never changes;
-    # its status changes only in casework.change_status, which updates both in one statement
-    # pair inside one transaction.
-    status: Mapped[str] = mapped_column(String(20))
-    district: Mapped[str | None] = mapped_column(String(40))
-
-
-class ReportIncidentType(Base):
-    """A kind of incident the reporter named (clear, for triage and statistics)."""
-
-    __tablename__ = "report_incident_types"
-
-    report_id: Mapped[str] = mapped_column(
-        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
-    )
-    incident_type: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
-
-
-__all__ = [
-    "AuditEntry",
-    "Draft",
-    "Grant",
-    "Invitation",
-    "Note",
-    "RecoveryKey",
-    "RecoverySeal",
-    "Report",
-    "ReportIncidentType",
-    "ReportKey",
-    "ReportStrand",
-    "StaffSession",
-    "Team",
-    "TeamKey",
-    "User",
-]

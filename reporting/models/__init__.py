@@ -1,0 +1,44 @@
+"""Tables. Columns named in ARCHITECTURE.md §3 as clear are clear; everything else is bytes
+that only a key holder can open. No column holds an IP address, a user agent or a time finer
+than a day for anything a reporter did.
+
+Importing this package registers every table on ``Base.metadata``: staff.py holds the people
+and keys, reports.py what reporters send.
+"""
+
+from __future__ import annotations
+
+from .base import Base
+from .reports import Draft, Note, Report, ReportIncidentType, ReportKey, ReportStrand
+from .staff import (
+    AuditEntry,
+    Grant,
+    Invitation,
+    RecoveryKey,
+    RecoverySeal,
+    SignInThrottle,
+    StaffSession,
+    Team,
+    TeamKey,
+    User,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Draft",
+    "Grant",
+    "Invitation",
+    "Note",
+    "RecoveryKey",
+    "RecoverySeal",
+    "Report",
+    "ReportIncidentType",
+    "ReportKey",
+    "ReportStrand",
+    "SignInThrottle",
+    "StaffSession",
+    "Team",
+    "TeamKey",
+    "User",
+]
