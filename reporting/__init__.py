@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Our templates first, then the GOV.UK macro packages under their own prefixes.
     app.jinja_loader = ChoiceLoader(
-        [  # type: ignore[assignment]
+        [
             FileSystemLoader(str(ROOT / "templates")),
             PrefixLoader(
                 {
@@ -51,11 +50,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    WTFormsHelpers(app)
     fragments.init_app(app)
-    app.jinja_env.globals["current_staff"] = access.current_staff
     app.jinja_env.globals["session_idle_seconds"] = int(staff_sessions.IDLE.total_seconds())
-    app.context_processor(lambda: {"endpoints": app.view_functions})
 
     db.init_app(app)
     security.init_app(app)
