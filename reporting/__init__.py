@@ -20,11 +20,10 @@ def instance_path() -> str:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, cli, config, db, errors, fragments, journey, security
+    from . import access, cli, config, db, errors, fragments, journey, security, signin
     from .admin import invitation as invitation_link
     from .admin import views as admin
     from .auth import sessions as staff_sessions
-    from .auth import views as auth
     from .review import views as review
 
     app = Flask(
@@ -60,9 +59,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     app.register_blueprint(journey.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(auth.front_bp)
-    app.register_blueprint(auth.account_bp)
+    app.register_blueprint(signin.bp)
+    app.register_blueprint(signin.front_bp)
+    app.register_blueprint(signin.account_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(invitation_link.bp)
     app.register_blueprint(review.bp)
@@ -75,6 +74,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     # Per network (the app-wide budget) and per account, whoever is guessing.
     security.limit_endpoint(
-        app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=auth.account_key
+        app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=signin.views.account_key
     )
     return app
