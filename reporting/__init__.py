@@ -20,9 +20,7 @@ def instance_path() -> str:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, cli, config, db, errors, fragments, journey, security, signin
-    from .admin import invitation as invitation_link
-    from .admin import views as admin
+    from . import access, admin, cli, config, db, errors, fragments, journey, security, signin
     from .auth import sessions as staff_sessions
     from .review import views as review
 
@@ -63,7 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(signin.front_bp)
     app.register_blueprint(signin.account_bp)
     app.register_blueprint(admin.bp)
-    app.register_blueprint(invitation_link.bp)
+    app.register_blueprint(admin.invitation_bp)
     app.register_blueprint(review.bp)
     # Per draft, and capped per network.
     security.limit_endpoint(
