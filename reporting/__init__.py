@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,11 +20,8 @@ def instance_path() -> str:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, cli, config, db, errors, fragments, journey, security
-    from .admin import invitation as invitation_link
-    from .admin import views as admin
+    from . import access, admin, cli, config, db, errors, fragments, journey, security, signin
     from .auth import sessions as staff_sessions
-    from .auth import views as auth
     from .review import views as review
 
     app = Flask(
@@ -39,7 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     # Our templates first, then the GOV.UK macro packages under their own prefixes.
     app.jinja_loader = ChoiceLoader(
-        [  # type: ignore[assignment]
+        [
             FileSystemLoader(str(ROOT / "templates")),
             PrefixLoader(
                 {
@@ -51,11 +47,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    WTFormsHelpers(app)
     fragments.init_app(app)
-    app.jinja_env.globals["current_staff"] = access.current_staff
     app.jinja_env.globals["session_idle_seconds"] = int(staff_sessions.IDLE.total_seconds())
-    app.context_processor(lambda: {"endpoints": app.view_functions})
 
     db.init_app(app)
     security.init_app(app)
@@ -64,11 +57,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
 
     app.register_blueprint(journey.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(auth.front_bp)
-    app.register_blueprint(auth.account_bp)
+    app.register_blueprint(signin.bp)
+    app.register_blueprint(signin.front_bp)
+    app.register_blueprint(signin.account_bp)
     app.register_blueprint(admin.bp)
-    app.register_blueprint(invitation_link.bp)
+    app.register_blueprint(admin.invitation_bp)
     app.register_blueprint(review.bp)
     # Per draft, and capped per network.
     security.limit_endpoint(
@@ -79,6 +72,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     # Per network (the app-wide budget) and per account, whoever is guessing.
     security.limit_endpoint(
-        app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=auth.account_key
+        app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=signin.views.account_key
     )
     return app

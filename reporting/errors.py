@@ -16,6 +16,10 @@ from . import audit, keyauth
 
 log = logging.getLogger(__name__)
 
+# What a handler answers: the page and its status, and for some, headers.
+Page = tuple[str, int]
+PageWithHeaders = tuple[str, int, dict[str, str]]
+
 TITLES = {
     400: "Sorry, there is a problem with what was sent",
     403: "You cannot see this page",
@@ -29,13 +33,13 @@ TITLES = {
 }
 
 
-def _render(code: int, description: str | None = None):  # type: ignore[no-untyped-def]
+def _render(code: int, description: str | None = None) -> Page:
     return render_template(
         "errors/error.html", code=code, title=TITLES.get(code, TITLES[400]), description=description
     ), code
 
 
-def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+def handle_http_error(error: HTTPException) -> Page:
     code = error.code or 500
     description = (
         error.description
@@ -47,7 +51,7 @@ def handle_http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     return _render(code, description)
 
 
-def handle_rate_limit(_error: RateLimitExceeded):  # type: ignore[no-untyped-def]
+def handle_rate_limit(_error: RateLimitExceeded) -> PageWithHeaders:
     """429: how long to wait, worked out from the limit that was reached."""
     limiter: Limiter = current_app.extensions["reporting.limiter"]
     reached = limiter.current_limit
@@ -60,11 +64,11 @@ def handle_rate_limit(_error: RateLimitExceeded):  # type: ignore[no-untyped-def
     return page, 429, {"Retry-After": str(seconds)}
 
 
-def handle_csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
+def handle_csrf_error(_error: CSRFError) -> Page:
     return render_template("errors/csrf.html", title="Your page timed out"), 400
 
 
-def handle_untrusted_team_key(_error: Exception):  # type: ignore[no-untyped-def]
+def handle_untrusted_team_key(_error: Exception) -> Page:
     """503: a team key failed its check (keyauth.py logged which); nothing was sealed to it."""
     if request.path.startswith("/staff"):
         return _render(
@@ -81,7 +85,7 @@ def handle_untrusted_team_key(_error: Exception):  # type: ignore[no-untyped-def
     )
 
 
-def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
+def handle_unexpected(error: Exception) -> Page:
     # The route's pattern and the stack only: an exception's message can quote what someone
     # typed, a path can carry a token (an invitation's), and the query string or the client's
     # address must never reach a log (ARCHITECTURE.md §3).
@@ -91,11 +95,12 @@ def handle_unexpected(error: Exception):  # type: ignore[no-untyped-def]
     return _render(500)
 
 
-def handle_audit_busy(_error: Exception):  # type: ignore[no-untyped-def]
+def handle_audit_busy(_error: Exception) -> PageWithHeaders:
     """The audit log stayed locked (SQLite, a long write elsewhere): nothing was done; retry."""
     log.warning("audit log busy on %s", request.url_rule.rule if request.url_rule else "-")
     description = "Nothing was changed. Wait a moment, then try again."
-    return *_render(503, description), {"Retry-After": "5"}
+    page, code = _render(503, description)
+    return page, code, {"Retry-After": "5"}
 
 
 def init_app(app: Flask) -> None:

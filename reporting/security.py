@@ -11,8 +11,10 @@ import hmac
 import ipaddress
 import time
 from collections.abc import Callable
+from typing import cast
 
 from flask import Flask, Response, abort, current_app, request
+from flask.typing import RouteCallable
 from flask_limiter import ApplicationLimit, Limiter
 from flask_wtf.csrf import CSRFProtect
 from limits.storage import MemoryStorage
@@ -193,7 +195,7 @@ def init_app(app: Flask) -> None:
     # before it works out which limits apply, which it would otherwise do on every page.
     limiter.request_filter(_is_not_post)
     app.extensions["reporting.limiter"] = limiter
-    CSRFProtect(app)
+    CSRFProtect(app)  # type: ignore[no-untyped-call]  # Flask-WTF ships no annotations
 
     if app.config["DEV_HTTP"]:
         app.before_request(_refuse_non_loopback)
@@ -214,13 +216,19 @@ def limit_endpoint(
     ``network_limit``, when given, caps the whole client network as well.
     """
     limiter: Limiter = app.extensions["reporting.limiter"]
-    view = app.view_functions[endpoint]
     key = key_func or draft_or_network_key
-    view = limiter.limit(limit, methods=["POST"], key_func=key, scope="own")(view)
+    limits = [limiter.limit(limit, methods=["POST"], key_func=key, scope="own")]
     if network_limit:
-        view = limiter.limit(
-            network_limit, methods=["POST"], key_func=client_network_key, scope="network"
-        )(view)
+        limits.append(
+            limiter.limit(
+                network_limit, methods=["POST"], key_func=client_network_key, scope="network"
+            )
+        )
+    view = app.view_functions[endpoint]
+    for route_limit in limits:
+        # The wrapper keeps the view's signature (Callable[P, R] in, Callable[P, R] out), but
+        # mypy cannot solve P and R for RouteCallable, a union of sync and async views.
+        view = cast("RouteCallable", route_limit(view))
     app.view_functions[endpoint] = view
 
 

@@ -333,8 +333,9 @@ def test_no_endpoint_is_left_undeclared(app: Flask) -> None:
         if rule.endpoint in access.PUBLIC_ENDPOINTS:
             continue
         blueprint, _, _ = rule.endpoint.rpartition(".")
-        public = blueprint in access._PUBLIC_BLUEPRINTS
-        roles = access._ROLE_BLUEPRINTS.get(blueprint)
+        declared = access.rules(app).get(blueprint)
+        public = declared is not None and declared.public
+        roles = declared.roles if declared is not None else None
         if not blueprint:
             problems.append(f"{rule.endpoint} ({rule.rule}) is outside every blueprint")
         elif public and roles:

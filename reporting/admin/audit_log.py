@@ -6,21 +6,14 @@ Read-only by design: there is no route anywhere that edits or deletes an entry.
 from __future__ import annotations
 
 import json
-import math
-from typing import Any
 
 from flask import make_response, render_template, request, url_for
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from .. import audit, govuk
-from ..credentials import normalise_email
+from .. import audit, audit_search, govuk
 from ..db import database, get_session
-from ..models import AuditEntry, User
+from . import bp
 from .forms import AuditFilterForm
-
-PAGE_SIZE = 50
-MAX_PAGE = 100_000
 
 
 def _details(text: str) -> list[tuple[str, str]]:
@@ -39,53 +32,28 @@ def _details(text: str) -> list[tuple[str, str]]:
     ]
 
 
-def _subject_emails(db: Any, entries: list[AuditEntry]) -> dict[str, str]:
-    """The email behind each ``user:<id>`` subject on the page, in one query."""
-    ids = set()
-    for entry in entries:
-        if entry.subject and entry.subject.startswith("user:") and entry.subject[5:].isdigit():
-            ids.add(int(entry.subject[5:]))
-    if not ids:
-        return {}
-    rows = db.execute(select(User.id, User.email).where(User.id.in_(ids)))
-    return {f"user:{uid}": email for uid, email in rows}
-
-
+@bp.get("/audit", endpoint="audit")
 def audit_log() -> Response:
     db = get_session()
     form = AuditFilterForm(formdata=request.args)
-    actions = db.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
-    form.action.choices = [("", "All actions"), *((a, a) for a in actions)]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-
+    form.action.choices = [("", "All actions"), *((a, a) for a in audit_search.action_names(db))]
+    page = audit_search.page_number(request.args.get("page", 1, type=int))
     valid = form.validate()
-    query = select(AuditEntry, User.email).outerjoin(User, AuditEntry.actor_id == User.id)
-    if valid and form.action.data:
-        query = query.where(AuditEntry.action == form.action.data)
-    if valid and form.actor.data:
-        query = query.where(User.email == normalise_email(form.actor.data))
-    if valid:
-        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = db.execute(
-            query.order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        ).all()
-    else:
-        total, rows = 0, []
-    entries = [row[0] for row in rows]
-    subjects = _subject_emails(db, entries)
-
+    # The filters that apply: none while the form has errors.
+    action = (form.action.data or None) if valid else None
+    actor = (form.actor.data or None) if valid else None
+    found = (
+        audit_search.search(db, page=page, action=action, actor=actor)
+        if valid
+        else audit_search.Found()
+    )
     # In its own session: verify_chain expunges as it walks, and must not detach the objects
     # this request is still using (the signed-in user among them).
     with database().session() as chain_db:
         checked, chain_break = audit.verify_chain(chain_db)
 
-    pages = max(1, math.ceil(total / PAGE_SIZE))
-    filters = {
-        k: v for k, v in (("action", form.action.data), ("actor", form.actor.data)) if v and valid
-    }
-
     def page_url(number: int) -> str:
-        return url_for("admin.audit", page=number, **filters)
+        return url_for("admin.audit", page=number, action=action, actor=actor)
 
     errors = govuk.error_summary(form)
     return make_response(
@@ -95,22 +63,22 @@ def audit_log() -> Response:
             errors=errors,
             rows=[
                 {
-                    "entry": entry,
-                    "actor": email,
-                    "subject": entry.subject or "",
-                    "subject_email": subjects.get(entry.subject or ""),
-                    "details": _details(entry.details),
+                    "entry": row.entry,
+                    "actor": row.actor_email,
+                    "subject": row.entry.subject or "",
+                    "subject_email": row.subject_email,
+                    "details": _details(row.entry.details),
                 }
-                for entry, email in rows
+                for row in found.rows
             ],
-            total=total,
+            total=found.total,
             page=page,
-            pages=pages,
+            pages=found.pages,
             previous_url=page_url(page - 1) if page > 1 else None,
-            next_url=page_url(page + 1) if page < pages else None,
+            next_url=page_url(page + 1) if page < found.pages else None,
             checked=checked,
             chain_break=chain_break,
-            filtered=bool(filters),
+            filtered=bool(action or actor),
             title="Audit log",
             show_exit=False,
         ),

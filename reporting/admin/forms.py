@@ -24,6 +24,7 @@ ROLE_CHOICES = [
     ("analyst", "Analyst"),
     ("centre", "Reporting centre"),
 ]
+ROLE_NAMES = dict(ROLE_CHOICES)
 ROLE_HINTS = {
     "officer": "Reads and triages reports, once granted the team key.",
     "admin": "Manages accounts and access, reads the audit log. Can hold the team key.",
@@ -47,7 +48,7 @@ def role_field(label: str) -> RadioField:
         choices=ROLE_CHOICES,
         widget=GovRadioInput(),
         validate_choice=True,
-        invalid_choice_message="Select a role",
+        invalid_choice_message="Select a role",  # type: ignore[call-arg]  # WTForms 3.3 keyword; types-WTForms is 3.2's
     )
 
 

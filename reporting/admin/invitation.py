@@ -8,18 +8,17 @@ also proves the authenticator works, and only its hash and the key derived from 
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
+from flask import current_app, flash, make_response, redirect, render_template, url_for
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from .. import access, govuk, invitations
+from .. import govuk, invitations
+from ..auth.forms import entered
 from ..clock import utcnow
 from ..db import get_session
 from ..models import User
+from . import invitation_bp
 from .forms import AcceptInvitationForm
-
-bp = Blueprint("invitation", __name__, url_prefix="/staff/invitation")
-access.allow_public(bp)
 
 
 def qr_code_svg(uri: str) -> Markup:
@@ -45,7 +44,7 @@ def _not_valid() -> Response:
     )
 
 
-@bp.route("/<token>", methods=["GET", "POST"])
+@invitation_bp.route("/<token>", methods=["GET", "POST"])
 def accept(token: str) -> Response:
     db = get_session()
     config = current_app.config
@@ -66,8 +65,8 @@ def accept(token: str) -> Response:
                     db,
                     invitation,
                     token=token,
-                    password=form.password.data,
-                    code=form.code.data,
+                    password=entered(form.password),
+                    code=entered(form.code),
                     password_kdf=config["PASSWORD_KDF"],
                     secret_key=config["SECRET_KEY"],
                     now=now,

@@ -1,44 +1,21 @@
-"""The admin area: accounts, invitations, access to reports, the audit log.
+"""The admin area's lists: every account, inviting someone, who can open reports.
 
-Admins only, declared once below. One person's account page and its buttons are in
-``account``, the audit log in ``audit_log``; both are registered on this blueprint here.
+One person's account page and its buttons are in ``account``, the audit log in
+``audit_log``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, make_response, render_template
+from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
-from .. import access, accounts, credentials, govuk, invitations, keys
+from .. import access, accounts, credentials, govuk, grants, invitations, keys
+from ..auth.forms import entered
 from ..clock import utcnow
 from ..db import get_session
-from . import account, audit_log
+from . import bp
 from .forms import ROLE_HINTS, InviteForm
-
-bp = Blueprint("admin", __name__, url_prefix="/staff/admin")
-access.require_roles(bp, "admin")
-
-for _path, _endpoint, _view, _method in account.ROUTES:
-    bp.add_url_rule(f"/accounts/<int:user_id>{_path}", _endpoint, _view, methods=[_method])
-bp.add_url_rule("/audit", "audit", audit_log.audit_log, methods=["GET"])
-
-STATUS_TAGS = {
-    "active": ("Active", "govuk-tag--green"),
-    "invited": ("Invited", "govuk-tag--blue"),
-    "locked": ("Locked", "govuk-tag--orange"),
-    "disabled": ("Disabled", "govuk-tag--grey"),
-}
-
-
-@bp.context_processor
-def _names() -> dict[str, Any]:
-    return {
-        "role_names": account.ROLE_NAMES,
-        "status_tags": STATUS_TAGS,
-        "account_status": accounts.account_status,
-    }
+from .pages import invitation_page
 
 
 # The endpoint is "admin.accounts" (staff_base.html links to it); the function has another
@@ -62,10 +39,10 @@ def invite() -> Response:
         try:
             issued = invitations.invite(
                 db,
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                invited_by=account.current_admin().user,
+                email=entered(form.email),
+                name=entered(form.name),
+                role=entered(form.role),
+                invited_by=access.signed_in_staff().user,
                 now=utcnow(),
             )
         except credentials.AccountExists:
@@ -75,7 +52,7 @@ def invite() -> Response:
             ]
         else:
             db.commit()
-            return account.invitation_page(issued, again=False)
+            return invitation_page(issued, again=False)
     errors = govuk.error_summary(form)
     return make_response(
         render_template(
@@ -93,11 +70,11 @@ def invite() -> Response:
 @bp.get("/access")
 def access_to_reports() -> str:
     db = get_session()
-    active = account.active_team_keys(db)
+    active = grants.active_key_ids(db)
     return render_template(
         "admin/access.html",
         holders=keys.key_holders(db),
-        admin_holds_key=bool({k.key_id for k in active} & set(account.current_admin().team_keys)),
+        admin_holds_key=bool(active & set(access.signed_in_staff().team_keys)),
         has_team_key=bool(active),
         title="Access to reports",
         show_exit=False,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovTextInput
-from wtforms import PasswordField, StringField
+from wtforms import Field, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..baseform import Form
@@ -13,6 +13,13 @@ from .passwords import is_common_password
 
 MAX_PASSWORD_LENGTH = 200
 CODE_FORMAT_ERROR = "Enter the code as 6 digits, like 123456"
+
+
+def entered(field: Field) -> str:
+    """The text of a field that has passed its validators, which refuse a missing value."""
+    if not isinstance(field.data, str):
+        raise ValueError(f"{field.name} was read before the form was validated")
+    return field.data
 
 
 def check_code(_form: Form, field: StringField) -> None:

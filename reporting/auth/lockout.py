@@ -55,7 +55,7 @@ def wait_for(failures: int) -> dt.timedelta | None:
     """How long the next attempt must wait after ``failures`` in a row; None: no wait."""
     if failures < FREE_FAILURES:
         return None
-    return min(FIRST_WAIT * 2 ** min(failures - FREE_FAILURES, 16), MAX_WAIT)
+    return min(FIRST_WAIT * (1 << min(failures - FREE_FAILURES, 16)), MAX_WAIT)
 
 
 def seconds_left(db: Session, key: str, now: float) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .. import audit, crypto, keys
 from ..credentials import normalise_email, totp_context, totp_storage_key, unlock_private_key
 from ..models import Grant, TeamKey, User
-from . import lockout, totp
+from . import lockout, sessions, totp
 
 
 class SignInFailed(Exception):
@@ -175,3 +175,15 @@ def sign_in(
     lockout.signed_in(db, key, user.id)
     audit.record(db, "signed-in", actor_id=user.id, subject=f"user:{user.id}")
     return SignedIn(user, team_keys)
+
+
+def start_session(
+    db: Session, signed_in: SignedIn, *, replacing: sessions.SessionCookie | None
+) -> sessions.SessionCookie:
+    """A session for the person who has just signed in; the cookie is the only way back in.
+
+    The session this browser had (anyone's) ends: the new cookie replaces it.
+    """
+    if replacing is not None:
+        sessions.end_session(db, replacing.session_id)
+    return sessions.create_session(db, signed_in.user, signed_in.team_keys)
