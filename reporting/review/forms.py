@@ -23,6 +23,7 @@ from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
 from .. import casework
 from ..baseform import Form
+from ..casework import actions, listing
 
 DATE_HINT = "For example, 27/3/2025"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
@@ -189,10 +190,10 @@ class ListFilterForm(Form):
     def page_number(self) -> int:
         return int((self.page.data or "1").strip())
 
-    def filters(self, user_id: int) -> casework.ListFilters:
+    def filters(self, user_id: int) -> listing.ListFilters:
         """The validated filters; "me" is the signed-in user."""
         assigned = self.assigned.data or ""
-        return casework.ListFilters(
+        return listing.ListFilters(
             status=self.status.data or None,
             strand=self.strand.data or None,
             district=self.district.data or None,
@@ -273,8 +274,8 @@ class NoteForm(Form):
         validators=[
             _required("Enter the note"),
             Length(
-                max=casework.NOTE_MAX,
-                message=f"The note must be {casework.NOTE_MAX:,} characters or fewer",
+                max=actions.NOTE_MAX,
+                message=f"The note must be {actions.NOTE_MAX:,} characters or fewer",
             ),
         ],
     )

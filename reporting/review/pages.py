@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from .. import access, casework, crypto, reports
+from ..casework import actions, listing, opening
 from ..db import get_session
 from ..journey.questions import summary_rows
 from ..models import Report, User
@@ -48,7 +49,7 @@ def _list_url(args: Mapping[str, str], **changes: str | int | None) -> str:
     return url_for("review.reports", **{k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def _pagination(args: Mapping[str, str], result: casework.ReportPage) -> dict[str, Any] | None:
+def _pagination(args: Mapping[str, str], result: listing.ReportPage) -> dict[str, Any] | None:
     previous = {"href": _list_url(args, page=result.page - 1)} if result.page > 1 else None
     following = {"href": _list_url(args, page=result.page + 1)} if result.has_next else None
     if result.pages is None:
@@ -59,7 +60,7 @@ def _pagination(args: Mapping[str, str], result: casework.ReportPage) -> dict[st
     if result.pages <= 1:
         return None
     items: list[dict[str, Any]] = []
-    for number in casework.page_numbers(result.page, result.pages):
+    for number in listing.page_numbers(result.page, result.pages):
         if number is None:
             items.append({"ellipsis": True})
         else:
@@ -83,11 +84,11 @@ def _count_links(
     args: Mapping[str, str], counts: Mapping[str, int], current: str | None
 ) -> list[dict[str, Any]]:
     """The status table's cells; "more" marks a count that stopped at COUNT_CAP (a lower bound)."""
-    capped = {code: casework.is_capped(count) for code, count in counts.items()}
+    capped = {code: listing.is_capped(count) for code, count in counts.items()}
     links = [
         {
             "label": "All",
-            "count": sum(min(count, casework.COUNT_CAP) for count in counts.values()),
+            "count": sum(min(count, listing.COUNT_CAP) for count in counts.values()),
             "more": any(capped.values()),
             "href": _list_url(args, status=None),
             "current": not current,
@@ -97,7 +98,7 @@ def _count_links(
         links.append(
             {
                 "label": label,
-                "count": min(counts.get(code, 0), casework.COUNT_CAP),
+                "count": min(counts.get(code, 0), listing.COUNT_CAP),
                 "more": capped.get(code, False),
                 "href": _list_url(args, status=code),
                 "current": current == code,
@@ -106,7 +107,7 @@ def _count_links(
     return links
 
 
-def _list_items(result: casework.ReportPage) -> list[dict[str, Any]]:
+def _list_items(result: listing.ReportPage) -> list[dict[str, Any]]:
     """One GOV.UK task list item per report: its reference, its facts a line each, its status.
 
     Not a table: seven columns do not fit a phone; these lines wrap instead.
@@ -142,7 +143,7 @@ def _list_items(result: casework.ReportPage) -> list[dict[str, Any]]:
 
 def render_list(
     form: ListFilterForm,
-    result: casework.ReportPage | None,
+    result: listing.ReportPage | None,
     errors: list[dict[str, str]],
     *,
     status: int,
@@ -230,13 +231,7 @@ def _answer_rows(
 
 def assignable_choices(report: Report) -> list[tuple[int, str]]:
     """Officers a report can go to, plus its current officer even if no longer active."""
-    db = get_session()
-    officers = casework.assignable_users(db)
-    if report.assigned_to_id and report.assigned_to_id not in {i for i, _ in officers}:
-        current = db.get(User, report.assigned_to_id)
-        if current is not None:
-            officers.append((current.id, f"{current.name} (no longer active)"))
-    return officers
+    return actions.assignable_choices(get_session(), report)
 
 
 def render_report(
@@ -260,8 +255,8 @@ def render_report(
         answers = reports.read_answers(report, data_key)
     except crypto.CryptoError:
         return render_sealed(report)
-    notes = casework.read_notes(db, report, data_key)
-    casework.record_read(db, report, actor_id=staff.user.id)
+    notes = opening.read_notes(db, report, data_key)
+    opening.record_read(db, report, actor_id=staff.user.id)
     db.commit()
 
     context: dict[str, Any] = {
@@ -281,7 +276,7 @@ def render_report(
 
     status_form = status_form or StatusForm(formdata=None)
     status_form.new_status.choices = [
-        (code, status_label(code)) for code in casework.allowed_next(report.status)
+        (code, status_label(code)) for code in actions.allowed_next(report.status)
     ]
     status_form.expected.data = report.status
     if assign_form is None:
@@ -295,7 +290,7 @@ def render_report(
         status_form=status_form,
         assign_form=assign_form,
         note_form=note_form or NoteForm(formdata=None),
-        note_max=casework.NOTE_MAX,
+        note_max=actions.NOTE_MAX,
     )
     return make_response(html, status or (400 if errors else 200))
 

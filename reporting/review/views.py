@@ -11,8 +11,9 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, casework, govuk, roles
+from .. import access, govuk, roles
 from ..auth.sessions import CurrentStaff
+from ..casework import actions, listing, opening
 from ..db import get_session
 from ..models import Report
 from ..reports import ReportSealed, open_data_key
@@ -38,14 +39,14 @@ def reports() -> Response:
         request.args,
         strands=config["HATE_STRANDS"],
         districts=config["DISTRICTS"],
-        officers=casework.assignable_users(db),
+        officers=actions.assignable_users(db),
     )
     result = None
     errors: list[dict[str, str]] = []
     if form.validate():
         try:
-            result = casework.list_reports(db, form.filters(staff.user.id), page=form.page_number)
-        except casework.PageOutOfRange as out_of_range:
+            result = listing.list_reports(db, form.filters(staff.user.id), page=form.page_number)
+        except listing.PageOutOfRange as out_of_range:
             last = out_of_range.pages
             fill = (
                 "fewer pages"  # a capped count: the last page is not known
@@ -64,8 +65,8 @@ def reports() -> Response:
 
 def _find(reference: str) -> Report:
     try:
-        return casework.find_report(get_session(), reference)
-    except casework.ReportNotFound:
+        return opening.find_report(get_session(), reference)
+    except opening.ReportNotFound:
         abort(404)
 
 
@@ -103,7 +104,7 @@ def change_status(reference: str) -> Response:
     db = get_session()
     code = 400
     try:
-        casework.change_status(
+        actions.change_status(
             db,
             report,
             form.new_status.data,
@@ -112,14 +113,14 @@ def change_status(reference: str) -> Response:
             actor_id=_staff().user.id,
             today=dt.date.today(),
         )
-    except casework.InvalidTransition as refused:
+    except actions.InvalidTransition as refused:
         form.new_status.errors = [
             f"A report that is {pages.status_label(refused.current).lower()} cannot be moved "
             f"to {pages.status_label(refused.requested).lower()}"
         ]
-    except casework.CloseReasonRequired:
+    except actions.CloseReasonRequired:
         form.close_reason.errors = ["Select why you are closing the report"]
-    except casework.StatusChangedMeanwhile:
+    except actions.StatusChangedMeanwhile:
         code = 409
         form.new_status.errors = [
             "Someone else changed the status of this report while you had it open. "
@@ -146,8 +147,8 @@ def assign(reference: str) -> Response:
     form.set_officers(pages.assignable_choices(report))
     if form.validate():
         try:
-            changed = casework.assign(db, report, form.user_id, actor_id=_staff().user.id)
-        except casework.NotAssignable:
+            changed = actions.assign(db, report, form.user_id, actor_id=_staff().user.id)
+        except actions.NotAssignable:
             db.rollback()
             form.assign_to.errors = ["Select an officer from the list"]
         else:
@@ -174,8 +175,8 @@ def add_note(reference: str) -> Response:
         return pages.render_report(report, note_form=form, errors=govuk.error_summary(form))
     db = get_session()
     try:
-        casework.add_note(db, report, form.note.data, data_key=key, author_id=_staff().user.id)
-    except casework.InvalidNote:
+        actions.add_note(db, report, form.note.data, data_key=key, author_id=_staff().user.id)
+    except actions.InvalidNote:
         db.rollback()
         form.note.errors = ["Enter the note"]
         return pages.render_report(report, note_form=form, errors=govuk.error_summary(form))

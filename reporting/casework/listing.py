@@ -1,11 +1,7 @@
-"""Officers' casework: the review list, triage (status, assignment) and internal notes.
+"""The review list: filters, counts per status and paging, from clear columns only.
 
-The list and its counts read clear columns only (ARCHITECTURE.md §3): an officer without a key
-can triage nothing sealed, but a list page never decrypts anything either. Notes are encrypted
-under the report's data key, so they are exactly as readable as the report itself.
-
-Every function takes the database session and leaves committing to the caller, so a change and
-its audit entry land together or not at all.
+Three statements per page whatever the number of reports (``list_reports``); the indexes they
+rely on and the measurements behind them are in benchmarks/README.md ("The review list").
 """
 
 from __future__ import annotations
@@ -13,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,99 +21,16 @@ from sqlalchemy import (
     literal_column,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.orm import Session
 
-from . import audit, crypto, roles
-from .clock import utcnow
-from .models import Note, Report, ReportStrand, User
-from .reports import REFERENCE_ALPHABET
+from ..models import Report, ReportStrand, User
+from . import STATUS_LABELS, CaseworkError
 
-STATUSES: list[tuple[str, str]] = [
-    ("new", "New"),
-    ("in-review", "In review"),
-    ("referred", "Referred"),
-    ("closed", "Closed"),
-]
-STATUS_LABELS = dict(STATUSES)
-
-# Where a report may go next. Nothing goes back to "new": it means no officer has looked yet.
-# A new report may be closed straight away (a duplicate, or withdrawn before anyone reviewed it),
-# but is only referred on after someone has reviewed it. A referral that comes back, and a
-# closed report that needs more work, both return to "in review".
-TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "new": ("in-review", "closed"),
-    "in-review": ("referred", "closed"),
-    "referred": ("in-review", "closed"),
-    "closed": ("in-review",),
-}
-
-# Kept in clear (a code, never free text) so statistics can count outcomes without a key.
-CLOSE_REASONS: list[tuple[str, str]] = [
-    ("referred-police", "Referred to the police"),
-    ("referred-support", "Referred to a support service"),
-    ("no-further-action", "No further action"),
-    ("duplicate", "Duplicate of another report"),
-    ("resolved", "Resolved"),
-    ("withdrawn", "Withdrawn by the reporter"),
-]
-CLOSE_REASON_LABELS = dict(CLOSE_REASONS)
-
-# Officers' words for the clear reporter_type column (the journey asks it in the reporter's).
-REPORTER_TYPES: list[tuple[str, str]] = [
-    ("victim", "Victim"),
-    ("witness", "Witness"),
-    ("someone-else", "Someone they know"),
-    ("centre", "Reporting centre"),
-]
-REPORTER_TYPE_LABELS = dict(REPORTER_TYPES)
-
-# Roles that may be assigned reports (and may open the review workspace).
 PAGE_SIZE = 25
 # Counts per status stop at this: a count reads at most COUNT_CAP + 1 reports, however many
 # match, and one above COUNT_CAP means "more than COUNT_CAP" (shown as "1,000+").
 COUNT_CAP = 1_000
-NOTE_MAX = 5_000
-
-_REFERENCE = re.compile(rf"HC-[{REFERENCE_ALPHABET}]{{4}}-[{REFERENCE_ALPHABET}]{{4}}")
-
-
-class CaseworkError(Exception):
-    """A casework action was refused."""
-
-
-class ReportNotFound(CaseworkError):
-    """No report has that reference (or it is not a reference at all)."""
-
-
-class UnknownStatus(CaseworkError):
-    """The status is not one of STATUSES."""
-
-
-class InvalidTransition(CaseworkError):
-    """The report cannot go from its status to the one asked for."""
-
-    def __init__(self, current: str, requested: str) -> None:
-        super().__init__(f"{current} -> {requested}")
-        self.current = current
-        self.requested = requested
-
-
-class CloseReasonRequired(CaseworkError):
-    """Closing a report needs a reason from CLOSE_REASONS."""
-
-
-class StatusChangedMeanwhile(CaseworkError):
-    """Someone else changed the status since the officer last saw it."""
-
-
-class NotAssignable(CaseworkError):
-    """The user does not exist, is disabled or is not an officer or admin."""
-
-
-class InvalidNote(CaseworkError):
-    """The note is empty or longer than NOTE_MAX characters."""
 
 
 class PageOutOfRange(CaseworkError):
@@ -128,189 +40,6 @@ class PageOutOfRange(CaseworkError):
         super().__init__(f"page {page} of {pages}")
         self.page = page
         self.pages = pages
-
-
-# --- Finding and opening one report ----------------------------------------------------------
-
-
-def normalise_reference(text: str) -> str | None:
-    """The reference in canonical form, or None if ``text`` cannot be one."""
-    if not isinstance(text, str) or len(text) > 32:
-        return None
-    reference = text.strip().upper()
-    return reference if _REFERENCE.fullmatch(reference) else None
-
-
-def find_report(db: Session, reference: str) -> Report:
-    """The report with this reference; ReportNotFound whether it is unknown or malformed."""
-    canonical = normalise_reference(reference)
-    report = db.scalar(select(Report).where(Report.reference == canonical)) if canonical else None
-    if report is None:
-        raise ReportNotFound
-    return report
-
-
-def record_read(db: Session, report: Report, *, actor_id: int) -> None:
-    """Audit that an officer saw a report's decrypted contents."""
-    audit.record(db, "report-read", actor_id=actor_id, subject=f"report:{report.reference}")
-
-
-# --- Triage ----------------------------------------------------------------------------------
-
-
-def allowed_next(status: str) -> tuple[str, ...]:
-    return TRANSITIONS.get(status, ())
-
-
-def change_status(
-    db: Session,
-    report: Report,
-    new_status: str,
-    *,
-    actor_id: int,
-    today: dt.date,
-    reason: str | None = None,
-    expected: str | None = None,
-) -> None:
-    """Move the report to ``new_status``; closing needs a reason, reopening clears it.
-
-    ``expected`` is the status the officer saw: if someone else changed it since, the change
-    is refused rather than applied on top of a decision the officer never saw.
-    """
-    if new_status not in STATUS_LABELS:
-        raise UnknownStatus(new_status)
-    current, old_reason = report.status, report.closed_reason
-    if expected is not None and expected != current:
-        raise StatusChangedMeanwhile
-    if new_status not in allowed_next(current):
-        raise InvalidTransition(current, new_status)
-    if new_status == "closed":
-        if reason not in CLOSE_REASON_LABELS:
-            raise CloseReasonRequired
-    else:
-        reason = None
-    # Conditional on the status read above: of two officers acting at once, one wins.
-    result = db.execute(
-        update(Report)
-        .where(Report.id == report.id, Report.status == current)
-        .values(status=new_status, closed_reason=reason, status_changed_on=today)
-        .execution_options(synchronize_session="fetch")
-    )
-    if getattr(result, "rowcount", 0) != 1:
-        raise StatusChangedMeanwhile
-    # The strands' copy of the status (for the strand-filtered list) moves with it.
-    db.execute(
-        update(ReportStrand).where(ReportStrand.report_id == report.id).values(status=new_status)
-    )
-    audit.record(
-        db,
-        "status-changed",
-        actor_id=actor_id,
-        subject=f"report:{report.reference}",
-        old=current,
-        new=new_status,
-        old_reason=old_reason,
-        reason=reason,
-    )
-
-
-def assignable_users(db: Session) -> list[tuple[int, str]]:
-    """Officers and admins who can be given a report: (id, name), by name."""
-    rows = db.execute(
-        select(User.id, User.name)
-        .where(User.role.in_(roles.CASEWORK), User.disabled.is_(False))
-        .order_by(User.name, User.id)
-    )
-    return [(user_id, name) for user_id, name in rows]
-
-
-def assign(db: Session, report: Report, user_id: int | None, *, actor_id: int) -> bool:
-    """Give the report to ``user_id`` (None: nobody); False if nothing changed."""
-    old = report.assigned_to_id
-    if old == user_id:
-        return False
-    if user_id is not None:
-        user = db.get(User, user_id)
-        if user is None or user.disabled or user.role not in roles.CASEWORK:
-            raise NotAssignable(user_id)
-    report.assigned_to_id = user_id
-    audit.record(
-        db,
-        "assigned",
-        actor_id=actor_id,
-        subject=f"report:{report.reference}",
-        old=old,
-        new=user_id,
-    )
-    return True
-
-
-# --- Notes -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NoteView:
-    id: str
-    author: str | None
-    created_at: dt.datetime
-    # None when the note did not open (altered, or moved from another report).
-    text: str | None
-
-
-def note_context(report_id: str, note_id: str) -> bytes:
-    """Associated data binding a note's ciphertext to its row and report."""
-    return f"report:{report_id}:note:{note_id}:v1".encode()
-
-
-def add_note(
-    db: Session,
-    report: Report,
-    text: str,
-    *,
-    data_key: bytes,
-    author_id: int,
-    now: dt.datetime | None = None,
-) -> Note:
-    """Encrypt and store an officer's note; the audit entry names the note, never its text."""
-    text = text.strip() if isinstance(text, str) else ""
-    if not text or len(text) > NOTE_MAX:
-        raise InvalidNote
-    note_id = secrets.token_hex(16)
-    note = Note(
-        id=note_id,
-        report_id=report.id,
-        author_id=author_id,
-        created_at=now or utcnow(),
-        body=crypto.encrypt(data_key, text.encode(), context=note_context(report.id, note_id)),
-    )
-    db.add(note)
-    audit.record(
-        db, "note-added", actor_id=author_id, subject=f"report:{report.reference}", note=note_id
-    )
-    return note
-
-
-def read_notes(db: Session, report: Report, data_key: bytes) -> list[NoteView]:
-    """The report's notes, oldest first, decrypted."""
-    rows = db.execute(
-        select(Note, User.name)
-        .outerjoin(User, Note.author_id == User.id)
-        .where(Note.report_id == report.id)
-        .order_by(Note.created_at, Note.id)
-    )
-    notes = []
-    for note, author in rows:
-        try:
-            text: str | None = crypto.decrypt(
-                data_key, note.body, context=note_context(report.id, note.id)
-            ).decode()
-        except crypto.DecryptionError:
-            text = None
-        notes.append(NoteView(note.id, author, note.created_at, text))
-    return notes
-
-
-# --- The list --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -416,12 +145,13 @@ def _strand_rows_suffice(filters: ListFilters) -> bool:
     return "strand" in narrowed_by and narrowed_by <= {"strand", "status", "district"}
 
 
-def status_counts_query(filters: ListFilters) -> CompoundSelect:
+def status_counts_query(filters: ListFilters) -> CompoundSelect[Any, int]:
     """One statement: per status, a count of at most COUNT_CAP + 1 matching reports."""
-    parts = []
+    parts: list[Select[Any, int]] = []
     for code in STATUS_LABELS:
         # An inline constant (the codes are ours): PostgreSQL cannot type a bound one here.
         assert re.fullmatch(r"[a-z-]+", code), code
+        matching: Select[Any]
         if _strand_rows_suffice(filters):
             # Every filter is on the strand rows' own columns: their index alone answers.
             matching = select(literal_column("1")).where(
@@ -462,7 +192,9 @@ def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
     return [Report.received_on.desc(), Report.reference.desc()]
 
 
-def page_query(filters: ListFilters, *, offset: int, limit: int, reverse: bool) -> Select[Any]:
+def page_query(
+    filters: ListFilters, *, offset: int, limit: int, reverse: bool
+) -> Select[str, str, dt.date, str, str | None, str, bool, str]:
     # A deferred join: the inner query sorts and skips narrow rows (date, reference, id) only;
     # the rest (in SQLite, assigned_to_id sits after the ciphertexts in the row) and the
     # officer's name are read for the page's own rows and no others.
