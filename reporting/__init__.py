@@ -21,12 +21,11 @@ def instance_path() -> str:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, cli, config, db, errors, fragments, journey, security
+    from . import access, cli, config, db, errors, fragments, journey, review, security
     from .admin import invitation as invitation_link
     from .admin import views as admin
     from .auth import sessions as staff_sessions
     from .auth import views as auth
-    from .review import views as review
 
     app = Flask(
         __name__,

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, govuk, roles
+from .. import access, govuk
 from ..auth.sessions import CurrentStaff
 from ..casework import actions, listing, opening
 from ..db import get_session
 from ..models import Report
-from . import pages
+from . import bp, pages
 from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm
-
-bp = Blueprint("review", __name__, url_prefix="/staff/reports")
-access.require_roles(bp, *roles.CASEWORK)
 
 
 def _staff() -> CurrentStaff:
