@@ -111,10 +111,8 @@ def _filtered(query: Select[Any], filters: ListFilters, *, status: str | None) -
     """``query`` over reports narrowed by ``filters`` but its status, and by ``status``."""
     conditions: list[ColumnElement[bool]] = []
     if filters.strand:
-        # A join, not IN/EXISTS: (report_id, strand) is the primary key, so it adds at most one
-        # row per report. The strand rows carry copies of status and district, so those two
-        # filters are read there: the strand index then holds exactly the matching reports,
-        # and a count under them reads that index and the reports' primary key, no table.
+        # At most one strand row per report ((report_id, strand) is its primary key).
+        # Status and district are read from the strand rows' copies: their index holds the matches.
         on = (ReportStrand.report_id == Report.id) & (ReportStrand.strand == filters.strand)
         if status:
             on &= ReportStrand.status == status
@@ -185,8 +183,7 @@ def status_counts(db: Session, filters: ListFilters) -> dict[str, int]:
 
 
 def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
-    # Received date, then the reference so every page is stable. Newest first is exactly
-    # oldest first reversed, so one index (received_on, reference, id) serves both, either way.
+    # The reference keeps pages stable; both orders walk one index (received_on, reference, id).
     if filters.oldest_first != reverse:
         return [Report.received_on.asc(), Report.reference.asc()]
     return [Report.received_on.desc(), Report.reference.desc()]
@@ -195,9 +192,7 @@ def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
 def page_query(
     filters: ListFilters, *, offset: int, limit: int, reverse: bool
 ) -> Select[str, str, dt.date, str, str | None, str, bool, str]:
-    # A deferred join: the inner query sorts and skips narrow rows (date, reference, id) only;
-    # the rest (in SQLite, assigned_to_id sits after the ciphertexts in the row) and the
-    # officer's name are read for the page's own rows and no others.
+    # A deferred join: only the page's own rows are read whole, whatever the offset.
     order = _order(filters, reverse=reverse)
     page_ids = (
         _filtered(select(Report.id), filters, status=filters.status)
@@ -227,11 +222,10 @@ def list_reports(
 ) -> ReportPage:
     """One page of the review list, with counts per status: three statements whatever the size.
 
-    Clear columns only. When the total is exact (no count reached COUNT_CAP), deep pages use
-    OFFSET, but never deeper than half the result: a page in the back half is read from the
-    other end of the same index in reverse, so the last page costs what the first does. When
-    it is not, the page is read forward with OFFSET, one row more than it shows to know
-    whether there is a next page, and only an empty page is out of range.
+    Clear columns only. With an exact total (no count past COUNT_CAP), a page in the back half
+    is read in reverse from the other end, so no OFFSET goes past half the result. Without
+    one, pages are read forward with one row more than shown (is there a next page?), and
+    only an empty page is out of range.
     """
     if page < 1:
         raise PageOutOfRange(page, 1)
