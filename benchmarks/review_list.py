@@ -20,7 +20,7 @@ What it does:
    load, as autovacuum would;
    SQLite gets no ANALYZE, as the app runs none.
 4. Times the list's two queries on their own too (counts per status, each stopping at
-   ``casework.COUNT_CAP``, and the page), so the figures show where the time goes.
+   ``casework.listing.COUNT_CAP``, and the page), so the figures show where the time goes.
 5. Prints each median, and the ratio 100k/1k beside the target (< 2).
 
 Exit status: always 0 (a benchmark reports; it does not fail a build). The temp dir and the
@@ -53,8 +53,9 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reporting import casework, create_app, credentials, crypto, migrate  # noqa: E402
+from reporting import create_app, credentials, crypto, migrate  # noqa: E402
 from reporting.auth import totp  # noqa: E402
+from reporting.casework import listing  # noqa: E402
 from reporting.config import HATE_STRANDS, NORTHAMPTONSHIRE_DISTRICTS  # noqa: E402
 from reporting.db import database  # noqa: E402
 from reporting.models import Report, ReportStrand  # noqa: E402
@@ -65,7 +66,7 @@ TARGET_RATIO = 2.0
 PASSWORD = "benchmark passphrase, long enough"
 LIST = "/staff/reports/"
 FILTERED = "/staff/reports/?status=new&district=kettering&strand=race"
-FILTERS = casework.ListFilters(status="new", district="kettering", strand="race")
+FILTERS = listing.ListFilters(status="new", district="kettering", strand="race")
 STATUS_WEIGHTS = {"new": 10, "in-review": 10, "referred": 15, "closed": 65}
 REPORTER_TYPES = ["victim", "witness", "someone-else", "centre"]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -216,24 +217,24 @@ def measure(app: Flask, client: FlaskClient, size: int, repeat: int) -> Figures:
 
     figures = Figures(size, median_ms(get(LIST), repeat), median_ms(get(FILTERED), repeat))
     with database(app).session() as db:
-        for name, filters in (("list", casework.ListFilters()), ("filtered", FILTERS)):
+        for name, filters in (("list", listing.ListFilters()), ("filtered", FILTERS)):
             figures.queries[f"{name} counts"] = median_ms(
-                lambda f=filters: casework.status_counts(db, f), repeat
+                lambda f=filters: listing.status_counts(db, f), repeat
             )
             figures.queries[f"{name} page"] = median_ms(
                 lambda f=filters: db.execute(
-                    casework.page_query(f, offset=0, limit=casework.PAGE_SIZE, reverse=False)
+                    listing.page_query(f, offset=0, limit=listing.PAGE_SIZE, reverse=False)
                 ).all(),
                 repeat,
             )
         # Not page.pages: past COUNT_CAP the list does not count to its last page.
-        last = -(-size // casework.PAGE_SIZE)
+        last = -(-size // listing.PAGE_SIZE)
         figures.queries["list last page (whole call)"] = median_ms(
-            lambda: casework.list_reports(db, casework.ListFilters(), page=last), repeat
+            lambda: listing.list_reports(db, listing.ListFilters(), page=last), repeat
         )
         middle = max(1, last // 2)
         figures.queries["list middle page (whole call)"] = median_ms(
-            lambda: casework.list_reports(db, casework.ListFilters(), page=middle), repeat
+            lambda: listing.list_reports(db, listing.ListFilters(), page=middle), repeat
         )
     return figures
 

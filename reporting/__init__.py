@@ -20,9 +20,20 @@ def instance_path() -> str:
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; ``test_config`` replaces the file and environment layers."""
-    from . import access, admin, cli, config, db, errors, fragments, journey, security, signin
+    from . import (
+        access,
+        admin,
+        cli,
+        config,
+        db,
+        errors,
+        fragments,
+        journey,
+        review,
+        security,
+        signin,
+    )
     from .auth import sessions as staff_sessions
-    from .review import views as review
 
     app = Flask(
         __name__,

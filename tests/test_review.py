@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from reporting import casework, keys
+from reporting.casework import listing
 from reporting.db import database
 from reporting.models import AuditEntry, Note, Report, StaffSession, User
 
@@ -196,7 +197,7 @@ def test_counts_stop_at_the_cap_and_the_list_then_pages_with_previous_and_next(
 ) -> None:
     # The cap made small so that the capped path runs on a few rows (the 100,000-report test
     # runs it at the real cap of 1,000).
-    monkeypatch.setattr(casework, "COUNT_CAP", 10)
+    monkeypatch.setattr(listing, "COUNT_CAP", 10)
     rows = [
         report_row(n, received_on=date(-n), status="new" if n < 40 else "closed") for n in range(50)
     ]

@@ -14,7 +14,8 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import text
 
-from reporting.casework import COUNT_CAP, PAGE_SIZE, STATUSES
+from reporting.casework import STATUSES
+from reporting.casework.listing import COUNT_CAP, PAGE_SIZE
 from reporting.config import HATE_STRANDS, NORTHAMPTONSHIRE_DISTRICTS
 from reporting.db import database
 

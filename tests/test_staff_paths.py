@@ -42,6 +42,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from reporting import casework, create_app, keys, roles
 from reporting.auth import lockout, signin, totp
+from reporting.casework import actions
 from reporting.db import database
 from reporting.models import Report, User
 
@@ -381,7 +382,7 @@ class StaffPaths(RuleBasedStateMachine):
         if self.expect_refused(who, path, response):
             return
         allowed = (
-            new_status in casework.allowed_next(current)
+            new_status in actions.allowed_next(current)
             and reason != "bogus"
             and (new_status != "closed" or reason in CLOSE_REASONS)
         )
@@ -393,7 +394,7 @@ class StaffPaths(RuleBasedStateMachine):
         who=st.sampled_from(VISITORS),
         index=st.integers(0, 1),
         text=st.sampled_from(
-            ["", "   \r\n ", "x" * (casework.NOTE_MAX + 1), HOSTILE, "Called back."]
+            ["", "   \r\n ", "x" * (actions.NOTE_MAX + 1), HOSTILE, "Called back."]
         ),
     )
     def add_note(self, who: str, index: int, text: str) -> None:
@@ -402,7 +403,7 @@ class StaffPaths(RuleBasedStateMachine):
         response = self.post(who, path, {"note": text})
         if self.expect_refused(who, path, response):
             return
-        if text.strip() and len(text) <= casework.NOTE_MAX:
+        if text.strip() and len(text) <= actions.NOTE_MAX:
             assert response.status_code == 302
             page = self.get(who, f"/staff/reports/{reference}").get_data(as_text=True)
             if text == HOSTILE:

@@ -138,7 +138,7 @@ class ReportStrand(Base):
     )
     strand: Mapped[str] = mapped_column(String(40), primary_key=True)
     # Copies of the report's columns, for the index above. A report's district never changes;
-    # its status changes only in casework.change_status, which updates both in one statement
+    # its status changes only in casework.actions.change_status, which updates both in one statement
     # pair inside one transaction.
     status: Mapped[str] = mapped_column(String(20))
     district: Mapped[str | None] = mapped_column(String(40))

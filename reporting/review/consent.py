@@ -26,8 +26,10 @@ def police_sharing(answers: Mapping[str, Any]) -> PoliceSharing:
     """The reporter's answer about the police; anything but a clear yes counts as "no"."""
     sharing = answers.get("sharing")
     value = sharing.get("share_with_police") if isinstance(sharing, Mapping) else None
-    if value in ("with-details", "without-details"):
-        return value  # type: ignore[no-any-return]
+    if value == "with-details":
+        return "with-details"
+    if value == "without-details":
+        return "without-details"
     return "no"
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
@@ -19,15 +19,20 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from .. import casework
 from ..baseform import Form
+from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
+from ..casework.actions import NOTE_MAX
+from ..casework.listing import ListFilters
 
 DATE_HINT = "For example, 27/3/2025"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 MAX_PAGE = 1_000_000
+# The "Assigned to" filter's choices before the officers' names.
+_ANYONE = [("", "Anyone or nobody"), ("me", "Me"), ("none", "Nobody (unassigned)")]
 
 
 def parse_date(text: str) -> dt.date:
@@ -47,18 +52,18 @@ def parse_date(text: str) -> dt.date:
         raise ValueError("real") from None
 
 
-def _required(message: str) -> Any:
+def _required(message: str) -> Callable[[BaseForm, Field], None]:
     # Not DataRequired: that also sets the `required` flag, which the GOV.UK widgets turn into
     # a browser-side check.
-    def check(_form: Form, field: Field) -> None:
+    def check(_form: BaseForm, field: Field) -> None:
         if not (field.data or "").strip():
-            field.errors[:] = []
+            field.errors = []
             raise StopValidation(message)
 
     return check
 
 
-def _normalise_newlines(value: Any) -> Any:
+def _normalise_newlines(value: object) -> object:
     # Browsers send CRLF, but count (and people see) one character per line break.
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
@@ -68,13 +73,40 @@ def short_label(label: str) -> str:
     return label.split(" (", 1)[0]
 
 
+_ChoiceField = TypeVar("_ChoiceField", bound=SelectField)
+
+
+def _choices(
+    kind: type[_ChoiceField],
+    label: str,
+    choices: Sequence[tuple[str, str]],
+    *,
+    invalid: str,
+    default: str | None = None,
+    description: str = "",
+    optional: bool = False,
+) -> _ChoiceField:
+    """A select (radios if ``kind`` is RadioField) saying ``invalid`` for any other value."""
+    widget = GovRadioInput() if issubclass(kind, RadioField) else GovSelect()
+    validators = [Optional()] if optional else None
+    return kind(  # type: ignore[call-arg]  # WTForms 3.3 keyword; types-WTForms is 3.2's
+        label,
+        choices=choices,
+        default=default,
+        description=description,
+        validators=validators,
+        widget=widget,
+        invalid_choice_message=invalid,
+    )
+
+
 class DateText(StringField):
     """A date typed as day/month/year; ``date`` holds it once validated."""
 
     widget = GovTextInput()
     date: dt.date | None = None
 
-    def pre_validate(self, form: Form) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         self.date = None
         text = (self.data or "").strip()
         if not text:
@@ -96,49 +128,49 @@ class ListFilterForm(Form):
     class Meta:
         csrf = False
 
-    status = SelectField(
+    status = _choices(
+        SelectField,
         "Status",
-        choices=[("", "Any status"), *casework.STATUSES],
+        choices=[("", "Any status"), *STATUSES],
         default="",
-        widget=GovSelect(),
-        invalid_choice_message="Select a status from the list",
+        invalid="Select a status from the list",
     )
-    strand = SelectField(
+    strand = _choices(
+        SelectField,
         "Hate strand",
         choices=[("", "Any strand")],
         default="",
-        widget=GovSelect(),
-        invalid_choice_message="Select a hate strand from the list",
+        invalid="Select a hate strand from the list",
     )
-    district = SelectField(
+    district = _choices(
+        SelectField,
         "District",
         choices=[("", "Any district")],
         default="",
-        widget=GovSelect(),
-        invalid_choice_message="Select a district from the list",
+        invalid="Select a district from the list",
     )
-    reporter_type = SelectField(
+    reporter_type = _choices(
+        SelectField,
         "Reported by",
-        choices=[("", "Anyone"), *casework.REPORTER_TYPES],
+        choices=[("", "Anyone"), *REPORTER_TYPES],
         default="",
-        widget=GovSelect(),
-        invalid_choice_message="Select who reported it from the list",
+        invalid="Select who reported it from the list",
     )
-    assigned = SelectField(
+    assigned = _choices(
+        SelectField,
         "Assigned to",
-        choices=[("", "Anyone or nobody"), ("me", "Me"), ("none", "Nobody (unassigned)")],
+        choices=_ANYONE,
         default="",
-        widget=GovSelect(),
-        invalid_choice_message="Select an officer from the list",
+        invalid="Select an officer from the list",
     )
     received_from = DateText("Received from", description=DATE_HINT)
     received_to = DateText("Received to", description=DATE_HINT)
-    sort = SelectField(
+    sort = _choices(
+        SelectField,
         "Sort by",
         choices=[("newest", "Newest first"), ("oldest", "Oldest first")],
         default="newest",
-        widget=GovSelect(),
-        invalid_choice_message="Select newest or oldest first",
+        invalid="Select newest or oldest first",
     )
     # Not shown in the form: changing a filter starts again at page 1.
     page = StringField("Page", default="1")
@@ -166,11 +198,7 @@ class ListFilterForm(Form):
         super().__init__(formdata=formdata)
         self.strand.choices = [("", "Any strand")] + [(v, short_label(t)) for v, t in strands]
         self.district.choices = [("", "Any district")] + [(v, t) for v, t in districts]
-        self.assigned.choices = [
-            ("", "Anyone or nobody"),
-            ("me", "Me"),
-            ("none", "Nobody (unassigned)"),
-        ] + [(str(user_id), name) for user_id, name in officers]
+        self.assigned.choices = _ANYONE + [(str(user_id), name) for user_id, name in officers]
 
     def validate_page(self, field: Field) -> None:
         text = (field.data or "1").strip()
@@ -189,19 +217,16 @@ class ListFilterForm(Form):
     def page_number(self) -> int:
         return int((self.page.data or "1").strip())
 
-    def filters(self, user_id: int) -> casework.ListFilters:
+    def filters(self, user_id: int) -> ListFilters:
         """The validated filters; "me" is the signed-in user."""
         assigned = self.assigned.data or ""
-        return casework.ListFilters(
+        assigned_to = user_id if assigned == "me" else int(assigned) if assigned.isdigit() else None
+        return ListFilters(
             status=self.status.data or None,
             strand=self.strand.data or None,
             district=self.district.data or None,
             reporter_type=self.reporter_type.data or None,
-            assigned_to=user_id
-            if assigned == "me"
-            else int(assigned)
-            if assigned.isdigit()
-            else None,
+            assigned_to=assigned_to,
             unassigned=assigned == "none",
             received_from=self.received_from.date,
             received_to=self.received_to.date,
@@ -225,19 +250,19 @@ class ListFilterForm(Form):
 class StatusForm(Form):
     # The status the officer saw: a change made meanwhile by someone else is not overridden.
     expected = HiddenField(validators=[Length(max=20)])
-    new_status = RadioField(
+    new_status = _choices(
+        RadioField,
         "Change the status to",
-        choices=casework.STATUSES,
-        widget=GovRadioInput(),
-        invalid_choice_message="Select the new status",
+        choices=STATUSES,
+        invalid="Select the new status",
     )
-    close_reason = RadioField(
+    close_reason = _choices(
+        RadioField,
         "Reason for closing",
-        choices=casework.CLOSE_REASONS,
-        widget=GovRadioInput(),
+        choices=CLOSE_REASONS,
         description="Only when you close the report.",
-        validators=[Optional()],
-        invalid_choice_message="Select a reason for closing from the list",
+        optional=True,
+        invalid="Select a reason for closing from the list",
     )
 
     def validate_close_reason(self, field: RadioField) -> None:
@@ -246,11 +271,11 @@ class StatusForm(Form):
 
 
 class AssignForm(Form):
-    assign_to = SelectField(
+    assign_to = _choices(
+        SelectField,
         "Assigned officer",
         choices=[("none", "Nobody (unassigned)")],
-        widget=GovSelect(),
-        invalid_choice_message="Select an officer from the list",
+        invalid="Select an officer from the list",
     )
 
     def set_officers(self, officers: Iterable[tuple[int, str]]) -> None:
@@ -273,8 +298,8 @@ class NoteForm(Form):
         validators=[
             _required("Enter the note"),
             Length(
-                max=casework.NOTE_MAX,
-                message=f"The note must be {casework.NOTE_MAX:,} characters or fewer",
+                max=NOTE_MAX,
+                message=f"The note must be {NOTE_MAX:,} characters or fewer",
             ),
         ],
     )

@@ -1,4 +1,7 @@
-"""What the review pages show: built from casework results, rendered with GOV.UK components."""
+"""What the review pages show: built from casework results, rendered with GOV.UK components.
+
+Rendering only: every value comes in as an argument (the views query, record and commit).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ from flask import current_app, make_response, render_template, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from .. import access, casework, crypto, reports
-from ..db import get_session
+from ..casework import CLOSE_REASON_LABELS, REPORTER_TYPE_LABELS, STATUS_LABELS, STATUSES, listing
+from ..casework.actions import NOTE_MAX, allowed_next
+from ..casework.opening import ClearFacts, OpenedReport
 from ..journey.questions import summary_rows
-from ..models import Report, User
 from . import bidi, consent
 from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, short_label
 
@@ -26,16 +29,16 @@ TAG_CLASSES = {
 
 
 def status_label(code: str) -> str:
-    return casework.STATUS_LABELS.get(code, code)
+    return STATUS_LABELS.get(code, code)
 
 
 def _labels() -> dict[str, dict[str, str]]:
     config = current_app.config
     return {
-        "status": casework.STATUS_LABELS,
+        "status": STATUS_LABELS,
         "strand": {code: short_label(text) for code, text in config["HATE_STRANDS"]},
         "district": dict(config["DISTRICTS"]),
-        "reporter_type": casework.REPORTER_TYPE_LABELS,
+        "reporter_type": REPORTER_TYPE_LABELS,
         "tag": TAG_CLASSES,
     }
 
@@ -48,7 +51,7 @@ def _list_url(args: Mapping[str, str], **changes: str | int | None) -> str:
     return url_for("review.reports", **{k: v for k, v in merged.items() if v not in (None, "")})
 
 
-def _pagination(args: Mapping[str, str], result: casework.ReportPage) -> dict[str, Any] | None:
+def _pagination(args: Mapping[str, str], result: listing.ReportPage) -> dict[str, Any] | None:
     previous = {"href": _list_url(args, page=result.page - 1)} if result.page > 1 else None
     following = {"href": _list_url(args, page=result.page + 1)} if result.has_next else None
     if result.pages is None:
@@ -59,7 +62,7 @@ def _pagination(args: Mapping[str, str], result: casework.ReportPage) -> dict[st
     if result.pages <= 1:
         return None
     items: list[dict[str, Any]] = []
-    for number in casework.page_numbers(result.page, result.pages):
+    for number in listing.page_numbers(result.page, result.pages):
         if number is None:
             items.append({"ellipsis": True})
         else:
@@ -83,21 +86,21 @@ def _count_links(
     args: Mapping[str, str], counts: Mapping[str, int], current: str | None
 ) -> list[dict[str, Any]]:
     """The status table's cells; "more" marks a count that stopped at COUNT_CAP (a lower bound)."""
-    capped = {code: casework.is_capped(count) for code, count in counts.items()}
+    capped = {code: listing.is_capped(count) for code, count in counts.items()}
     links = [
         {
             "label": "All",
-            "count": sum(min(count, casework.COUNT_CAP) for count in counts.values()),
+            "count": sum(min(count, listing.COUNT_CAP) for count in counts.values()),
             "more": any(capped.values()),
             "href": _list_url(args, status=None),
             "current": not current,
         }
     ]
-    for code, label in casework.STATUSES:
+    for code, label in STATUSES:
         links.append(
             {
                 "label": label,
-                "count": min(counts.get(code, 0), casework.COUNT_CAP),
+                "count": min(counts.get(code, 0), listing.COUNT_CAP),
                 "more": capped.get(code, False),
                 "href": _list_url(args, status=code),
                 "current": current == code,
@@ -106,7 +109,7 @@ def _count_links(
     return links
 
 
-def _list_items(result: casework.ReportPage) -> list[dict[str, Any]]:
+def _list_items(result: listing.ReportPage) -> list[dict[str, Any]]:
     """One GOV.UK task list item per report: its reference, its facts a line each, its status.
 
     Not a table: seven columns do not fit a phone; these lines wrap instead.
@@ -142,7 +145,7 @@ def _list_items(result: casework.ReportPage) -> list[dict[str, Any]]:
 
 def render_list(
     form: ListFilterForm,
-    result: casework.ReportPage | None,
+    result: listing.ReportPage | None,
     errors: list[dict[str, str]],
     *,
     status: int,
@@ -165,19 +168,17 @@ def render_list(
 # --- One report ------------------------------------------------------------------------------
 
 
-def _facts(report: Report) -> list[dict[str, Any]]:
+def _facts(facts: ClearFacts) -> list[dict[str, Any]]:
     """The clear columns, as a summary list: readable without any key."""
     labels = _labels()
-    assigned = get_session().get(User, report.assigned_to_id) if report.assigned_to_id else None
+    report = facts.report
     status = status_label(report.status)
     if report.status == "closed" and report.closed_reason:
-        reason = casework.CLOSE_REASON_LABELS.get(report.closed_reason, report.closed_reason)
+        reason = CLOSE_REASON_LABELS.get(report.closed_reason, report.closed_reason)
         status = f"{status}: {reason.lower()}"
     if report.status_changed_on:
         status = f"{status} (since {report.status_changed_on.strftime(DATE)})"
-    strands = Markup("<br>").join(
-        escape(labels["strand"].get(s.strand, s.strand)) for s in report.strands
-    )
+    strands = Markup("<br>").join(escape(labels["strand"].get(s, s)) for s in facts.strands)
     return [
         {"key": {"text": "Reference"}, "value": {"text": report.reference}},
         {"key": {"text": "Received"}, "value": {"text": report.received_on.strftime(DATE)}},
@@ -190,10 +191,7 @@ def _facts(report: Report) -> list[dict[str, Any]]:
                 else "No"
             },
         },
-        {
-            "key": {"text": "Assigned to"},
-            "value": {"text": assigned.name if assigned else "Nobody"},
-        },
+        {"key": {"text": "Assigned to"}, "value": {"text": facts.assigned_to or "Nobody"}},
         {"key": {"text": "Hate strands"}, "value": {"html": strands or "None given"}},
         {
             "key": {"text": "District"},
@@ -228,86 +226,66 @@ def _answer_rows(
     return kept
 
 
-def assignable_choices(report: Report) -> list[tuple[int, str]]:
-    """Officers a report can go to, plus its current officer even if no longer active."""
-    db = get_session()
-    officers = casework.assignable_users(db)
-    if report.assigned_to_id and report.assigned_to_id not in {i for i, _ in officers}:
-        current = db.get(User, report.assigned_to_id)
-        if current is not None:
-            officers.append((current.id, f"{current.name} (no longer active)"))
-    return officers
+def _report_context(opened: OpenedReport, withheld: frozenset[str]) -> dict[str, Any]:
+    answers = opened.answers
+    return {
+        "report": opened.report,
+        "title": f"Report {opened.report.reference}",
+        "facts": _facts(opened.facts),
+        "answer_rows": _answer_rows(answers, withheld),
+        "notes": opened.notes,
+        "police_sharing": consent.police_sharing(answers),
+        "details_withheld": bool(consent.withheld_pages(answers)),
+    }
 
 
 def render_report(
-    report: Report,
+    opened: OpenedReport,
+    officers: list[tuple[int, str]],
     *,
     status_form: StatusForm | None = None,
     assign_form: AssignForm | None = None,
     note_form: NoteForm | None = None,
     errors: list[dict[str, str]] | None = None,
     status: int | None = None,
-    printable: bool = False,
 ) -> Response:
-    """The decrypted report (audited as read), or the "cannot open" page."""
-    db = get_session()
-    staff = access.current_staff()
-    assert staff is not None
-    if not staff.team_keys:
-        return render_sealed(report)
-    try:
-        data_key = reports.open_data_key(db, report, staff.team_keys)
-        answers = reports.read_answers(report, data_key)
-    except crypto.CryptoError:
-        return render_sealed(report)
-    notes = casework.read_notes(db, report, data_key)
-    casework.record_read(db, report, actor_id=staff.user.id)
-    db.commit()
-
-    context: dict[str, Any] = {
-        "report": report,
-        "title": f"Report {report.reference}",
-        "facts": _facts(report),
-        "answer_rows": _answer_rows(answers),
-        "notes": notes,
-        "errors": errors or [],
-        "police_sharing": consent.police_sharing(answers),
-        "details_withheld": bool(consent.withheld_pages(answers)),
-    }
-    if printable:
-        # The copy that may be handed on carries only what the reporter agreed to share.
-        context["answer_rows"] = _answer_rows(answers, consent.withheld_pages(answers))
-        return make_response(render_template("review/print.html", **context), status or 200)
-
+    """The decrypted report, with its actions; ``officers`` are those it can be assigned to."""
+    report = opened.report
     status_form = status_form or StatusForm(formdata=None)
     status_form.new_status.choices = [
-        (code, status_label(code)) for code in casework.allowed_next(report.status)
+        (code, status_label(code)) for code in allowed_next(report.status)
     ]
     status_form.expected.data = report.status
     if assign_form is None:
         assign_form = AssignForm(
             formdata=None, data={"assign_to": str(report.assigned_to_id or "none")}
         )
-    assign_form.set_officers(assignable_choices(report))
+    assign_form.set_officers(officers)
     html = render_template(
         "review/report.html",
-        **context,
+        **_report_context(opened, frozenset()),
+        errors=errors or [],
         status_form=status_form,
         assign_form=assign_form,
         note_form=note_form or NoteForm(formdata=None),
-        note_max=casework.NOTE_MAX,
+        note_max=NOTE_MAX,
     )
     return make_response(html, status or (400 if errors else 200))
 
 
-def render_sealed(report: Report) -> Response:
-    staff = access.current_staff()
+def render_print(opened: OpenedReport) -> Response:
+    """The copy that may be handed on: only what the reporter agreed to share."""
+    context = _report_context(opened, consent.withheld_pages(opened.answers))
+    return make_response(render_template("review/print.html", **context, errors=[]), 200)
+
+
+def render_sealed(facts: ClearFacts, *, has_keys: bool) -> Response:
     html = render_template(
         "review/sealed.html",
         title="You cannot open this report",
-        report=report,
-        facts=_facts(report),
-        has_keys=bool(staff and staff.team_keys),
+        report=facts.report,
+        facts=_facts(facts),
+        has_keys=has_keys,
     )
     return make_response(html, 403)
 

@@ -1,26 +1,24 @@
 """The officers' workspace: the review list, one report, its triage and its notes.
 
-Views are thin: validate a form, call one function in ``reporting.casework``, commit, redirect.
-What a report page shows is assembled in ``pages``.
+Views are thin: validate a form, call ``reporting.casework``, commit, then render (``pages``)
+or redirect. A report the officer cannot open, or that does not exist, raises a named error
+that this blueprint's handlers answer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, casework, govuk, roles
+from .. import access, govuk
 from ..auth.sessions import CurrentStaff
+from ..casework import actions, listing, opening
 from ..db import get_session
 from ..models import Report
-from ..reports import ReportSealed, open_data_key
-from . import pages
+from . import bp, pages
 from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm
-
-bp = Blueprint("review", __name__, url_prefix="/staff/reports")
-access.require_roles(bp, *roles.CASEWORK)
 
 
 def _staff() -> CurrentStaff:
@@ -38,14 +36,13 @@ def reports() -> Response:
         request.args,
         strands=config["HATE_STRANDS"],
         districts=config["DISTRICTS"],
-        officers=casework.assignable_users(db),
+        officers=actions.assignable_users(db),
     )
     result = None
-    errors: list[dict[str, str]] = []
     if form.validate():
         try:
-            result = casework.list_reports(db, form.filters(staff.user.id), page=form.page_number)
-        except casework.PageOutOfRange as out_of_range:
+            result = listing.list_reports(db, form.filters(staff.user.id), page=form.page_number)
+        except listing.PageOutOfRange as out_of_range:
             last = out_of_range.pages
             fill = (
                 "fewer pages"  # a capped count: the last page is not known
@@ -62,29 +59,50 @@ def reports() -> Response:
     return pages.render_list(form, result, errors, status=400 if errors else 200)
 
 
-def _find(reference: str) -> Report:
-    try:
-        return casework.find_report(get_session(), reference)
-    except casework.ReportNotFound:
-        abort(404)
+def _opened(report: Report) -> opening.OpenedReport:
+    """Open the report for the signed-in officer and record the read (not yet committed)."""
+    db = get_session()
+    staff = _staff()
+    opened = opening.open_report(db, report, staff.team_keys)
+    opening.record_read(db, report, actor_id=staff.user.id)
+    return opened
+
+
+def _show(
+    report: Report,
+    *,
+    status_form: StatusForm | None = None,
+    assign_form: AssignForm | None = None,
+    note_form: NoteForm | None = None,
+    errors: list[dict[str, str]] | None = None,
+    status: int | None = None,
+) -> Response:
+    """The report page (with a form's errors, if any): open, record the read, commit, render."""
+    db = get_session()
+    opened = _opened(report)
+    officers = actions.assignable_choices(db, report)
+    db.commit()
+    return pages.render_report(
+        opened,
+        officers,
+        status_form=status_form,
+        assign_form=assign_form,
+        note_form=note_form,
+        errors=errors,
+        status=status,
+    )
 
 
 @bp.get("/<reference>")
 def report(reference: str) -> Response:
-    return pages.render_report(_find(reference))
+    return _show(opening.find_report(get_session(), reference))
 
 
 @bp.get("/<reference>/print")
 def print_report(reference: str) -> Response:
-    return pages.render_report(_find(reference), printable=True)
-
-
-def _require_key(report: Report) -> bytes | Response:
-    """The report's data key, or the "cannot open" page: nobody acts on what they cannot read."""
-    try:
-        return open_data_key(get_session(), report, _staff().team_keys)
-    except ReportSealed:
-        return pages.render_sealed(report)
+    opened = _opened(opening.find_report(get_session(), reference))
+    get_session().commit()
+    return pages.render_print(opened)
 
 
 def _back_to(report: Report, anchor: str = "") -> Response:
@@ -93,17 +111,15 @@ def _back_to(report: Report, anchor: str = "") -> Response:
 
 @bp.post("/<reference>/status")
 def change_status(reference: str) -> Response:
-    report = _find(reference)
-    key = _require_key(report)
-    if isinstance(key, Response):
-        return key
+    db = get_session()
+    report = opening.find_report(db, reference)
+    opening.open_data_key(db, report, _staff().team_keys)  # nobody acts on what they cannot read
     form = StatusForm()
     if not form.validate():
-        return pages.render_report(report, status_form=form, errors=govuk.error_summary(form))
-    db = get_session()
+        return _show(report, status_form=form, errors=govuk.error_summary(form))
     code = 400
     try:
-        casework.change_status(
+        actions.change_status(
             db,
             report,
             form.new_status.data,
@@ -112,14 +128,14 @@ def change_status(reference: str) -> Response:
             actor_id=_staff().user.id,
             today=dt.date.today(),
         )
-    except casework.InvalidTransition as refused:
+    except actions.InvalidTransition as refused:
         form.new_status.errors = [
             f"A report that is {pages.status_label(refused.current).lower()} cannot be moved "
             f"to {pages.status_label(refused.requested).lower()}"
         ]
-    except casework.CloseReasonRequired:
+    except actions.CloseReasonRequired:
         form.close_reason.errors = ["Select why you are closing the report"]
-    except casework.StatusChangedMeanwhile:
+    except actions.StatusChangedMeanwhile:
         code = 409
         form.new_status.errors = [
             "Someone else changed the status of this report while you had it open. "
@@ -130,60 +146,62 @@ def change_status(reference: str) -> Response:
         flash(f"Status changed to {pages.status_label(form.new_status.data).lower()}.")
         return _back_to(report)
     db.rollback()
-    return pages.render_report(
-        report, status_form=form, errors=govuk.error_summary(form), status=code
-    )
+    return _show(report, status_form=form, errors=govuk.error_summary(form), status=code)
 
 
 @bp.post("/<reference>/assign")
 def assign(reference: str) -> Response:
-    report = _find(reference)
-    key = _require_key(report)
-    if isinstance(key, Response):
-        return key
     db = get_session()
+    report = opening.find_report(db, reference)
+    opening.open_data_key(db, report, _staff().team_keys)
+    officers = actions.assignable_choices(db, report)
     form = AssignForm()
-    form.set_officers(pages.assignable_choices(report))
+    form.set_officers(officers)
     if form.validate():
         try:
-            changed = casework.assign(db, report, form.user_id, actor_id=_staff().user.id)
-        except casework.NotAssignable:
+            changed = actions.assign(db, report, form.user_id, actor_id=_staff().user.id)
+        except actions.NotAssignable:
             db.rollback()
             form.assign_to.errors = ["Select an officer from the list"]
         else:
             db.commit()
-            name = dict(form.assign_to.choices).get(form.assign_to.data)  # type: ignore[arg-type]
             if not changed:
                 flash("The assigned officer is unchanged.")
             elif form.user_id is None:
                 flash("The report is now unassigned.")
             else:
-                flash(f"Assigned to {name}.")
+                flash(f"Assigned to {dict(officers).get(form.user_id)}.")
             return _back_to(report)
-    return pages.render_report(report, assign_form=form, errors=govuk.error_summary(form))
+    return _show(report, assign_form=form, errors=govuk.error_summary(form))
 
 
 @bp.post("/<reference>/notes")
 def add_note(reference: str) -> Response:
-    report = _find(reference)
-    key = _require_key(report)
-    if isinstance(key, Response):
-        return key
+    db = get_session()
+    report = opening.find_report(db, reference)
+    key = opening.open_data_key(db, report, _staff().team_keys)
     form = NoteForm()
     if not form.validate():
-        return pages.render_report(report, note_form=form, errors=govuk.error_summary(form))
-    db = get_session()
+        return _show(report, note_form=form, errors=govuk.error_summary(form))
     try:
-        casework.add_note(db, report, form.note.data, data_key=key, author_id=_staff().user.id)
-    except casework.InvalidNote:
+        actions.add_note(db, report, form.note.data, data_key=key, author_id=_staff().user.id)
+    except actions.InvalidNote:
         db.rollback()
         form.note.errors = ["Enter the note"]
-        return pages.render_report(report, note_form=form, errors=govuk.error_summary(form))
+        return _show(report, note_form=form, errors=govuk.error_summary(form))
     db.commit()
     flash("Note added.")
     return _back_to(report, "#notes")
 
 
+@bp.errorhandler(opening.CannotOpenReport)
+def _cannot_open(error: opening.CannotOpenReport) -> Response:
+    """Nobody reads or acts on a report they cannot open: the "cannot open" page (403)."""
+    facts = opening.clear_facts(get_session(), error.report)
+    return pages.render_sealed(facts, has_keys=bool(_staff().team_keys))
+
+
+@bp.errorhandler(opening.ReportNotFound)
 @bp.errorhandler(404)
 def _not_found(_error: Exception) -> Response:
     return pages.render_not_found()
