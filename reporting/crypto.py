@@ -15,7 +15,7 @@ authenticated, so algorithms and keys can rotate and a rewritten header fails to
 ciphertext is bound to a caller-chosen context (row and purpose, e.g. ``b"report:42:body:v1"``),
 so a ciphertext copied to another row or purpose fails to open.
 
-One module past ~300 lines because it reads as one, top to bottom, each part using only those
+Longer than 300 lines because it reads as one, top to bottom, each part using only those
 above it: 1. primitives (key derivation, MACs, hybrid key pairs), 2. envelopes, 3. the keys
 people hold (receipts, recovery codes).
 """
