@@ -1,5 +1,6 @@
 # Quick start: `make run` serves a demo instance on http://127.0.0.1:5000; `make test` runs
-# every test, browser tests included. Both build .venv from the pinned dependencies first.
+# every test, browser tests included, after the lint, format and type gates (ruff, mypy strict).
+# Both build .venv from the pinned dependencies first.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -45,6 +46,7 @@ chromium:
 test: $(VENV)/.installed-test chromium
 	$(VENV)/bin/ruff check reporting tests migrations benchmarks wsgi.py gunicorn.conf.py
 	$(VENV)/bin/ruff format --check reporting tests migrations benchmarks wsgi.py gunicorn.conf.py
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 # A long run of the journey-paths state machine (benchmarks/README.md); FUZZ_ARGS passes options,

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..auth.forms import NewPasswordForm
-from ..baseform import Form
+from ..baseform import Form, choice_field
 
 MAX_EMAIL = 254
 MAX_NAME = 120
@@ -43,12 +43,13 @@ def check_email(_form: Form, field: StringField) -> None:
 
 
 def role_field(label: str) -> RadioField:
-    return RadioField(
+    return choice_field(
+        RadioField,
         label,
+        invalid_choice="Select a role",
         choices=ROLE_CHOICES,
         widget=GovRadioInput(),
         validate_choice=True,
-        invalid_choice_message="Select a role",  # type: ignore[call-arg]  # WTForms 3.3 keyword; types-WTForms is 3.2's
     )
 
 

@@ -29,7 +29,7 @@ from wtforms import (
 from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..baseform import Form
+from ..baseform import Form, choice_field
 
 SHORT = 200
 MEDIUM = 2_000
@@ -64,13 +64,13 @@ def _choice_field(
     invalid_choice_message: str,
     validators: list[Validator[Field]],
 ) -> _ChoiceField:
-    """The one place a choice field is built, so WTForms 3.3's keyword is passed once."""
-    return field_class(  # type: ignore[call-arg]  # WTForms 3.3 keyword; types-WTForms is 3.2's
+    return choice_field(
+        field_class,
         label,
+        invalid_choice=invalid_choice_message,
         choices=choices,
         widget=widget,
         description=description,
-        invalid_choice_message=invalid_choice_message,
         validators=validators,
     )
 

@@ -23,7 +23,7 @@ from wtforms import Field, HiddenField, RadioField, SelectField, StringField, Te
 from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from ..baseform import Form
+from ..baseform import Form, choice_field
 from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
 from ..casework.actions import NOTE_MAX
 from ..casework.listing import ListFilters
@@ -90,14 +90,15 @@ def _choices(
     """A select (radios if ``kind`` is RadioField) saying ``invalid`` for any other value."""
     widget = GovRadioInput() if issubclass(kind, RadioField) else GovSelect()
     validators = [Optional()] if optional else None
-    return kind(  # type: ignore[call-arg]  # WTForms 3.3 keyword; types-WTForms is 3.2's
+    return choice_field(
+        kind,
         label,
+        invalid_choice=invalid,
         choices=choices,
         default=default,
         description=description,
         validators=validators,
         widget=widget,
-        invalid_choice_message=invalid,
     )
 
 
