@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import crypto
+from . import clocks, crypto
 
 NORTHAMPTONSHIRE_DISTRICTS: list[tuple[str, str]] = [
     ("corby", "Corby"),
@@ -158,6 +158,9 @@ DEFAULTS: dict[str, object] = {
     "RECEIPT_KDF": crypto.RECEIPT_KDF,
     "PASSWORD_KDF": crypto.PASSWORD_KDF,
     "DRAFT_IDLE_MINUTES": 60,
+    # The confirmation page's promise, and each report's first-look due date: working days
+    # (England and Wales) after the day a report arrives.
+    "FIRST_LOOK_WORKING_DAYS": clocks.FIRST_LOOK_WORKING_DAYS,
     # The biggest honest journey POST is 10,000 characters of text, percent-encoded (up to 9
     # bytes a character); anything larger is not a person typing.
     "MAX_CONTENT_LENGTH": 128 * 1024,
@@ -250,6 +253,9 @@ def validate(config: Mapping[str, Any]) -> None:
             "the environment, or create instance/config.py with `python -m reporting.keygen "
             "instance/config.py`. Changing it makes every existing receipt unusable."
         )
+    days = config.get("FIRST_LOOK_WORKING_DAYS")
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
+        raise ConfigError("FIRST_LOOK_WORKING_DAYS must be a whole number of days, 1 to 30.")
     for key in _KDF_KEYS:
         params = config.get(key)
         if not isinstance(params, crypto.Argon2Params):
