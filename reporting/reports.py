@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Insert, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from . import crypto, keyauth, sent
+from . import clocks, crypto, keyauth, sent
 from .clock import utcnow
 from .drafts import DraftCookie, answers_context, take_draft
 from .keys import ACTIVE_KEYS_FOR_SEALING, NoTeamKey
@@ -78,6 +78,7 @@ def send_report(
     receipt_kdf: crypto.Argon2Params,
     today: dt.date,
     now: dt.datetime | None = None,
+    first_look_days: int = clocks.FIRST_LOOK_WORKING_DAYS,
 ) -> sent.SentReceipt:
     """Turn the draft into a report: seal its key to every active team key, make a receipt.
 
@@ -86,7 +87,8 @@ def send_report(
     copy of the database may still hold, or the receipt its sent state keeps for a while).
     Only the clear triage columns are copied out (ARCHITECTURE.md §3). Rows are written with
     Core inserts: this is the hottest write in the service and the ORM's unit of work costs
-    more than the crypto.
+    more than the crypto. The report's first look is due ``first_look_days`` working days
+    after ``today`` (clocks.py).
 
     The draft row turns into its sent state (sent.py) first, by an UPDATE that only a draft
     not yet sent matches: a second send of the same draft (a double click) matches nothing
@@ -117,6 +119,7 @@ def send_report(
     row = {
         "id": report_id,
         "received_on": today,
+        "due_on": clocks.due_on(today, first_look_days),
         "status": "new",
         "reporter_type": answer("reporting-as", "reporter_type") or "unknown",
         "district": answer("district", "district"),

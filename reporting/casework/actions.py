@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit, crypto, roles
@@ -90,11 +90,17 @@ def change_status(
             raise CloseReasonRequired
     else:
         reason = None
-    # Conditional on the status read above: of two officers acting at once, one wins.
+    # Conditional on the status read above: of two officers acting at once, one wins. A report
+    # first acted on now stops its first-look clock (kept if it had stopped already).
     result = db.execute(
         update(Report)
         .where(Report.id == report.id, Report.status == current)
-        .values(status=new_status, closed_reason=reason, status_changed_on=today)
+        .values(
+            status=new_status,
+            closed_reason=reason,
+            status_changed_on=today,
+            first_looked_on=func.coalesce(Report.first_looked_on, today),
+        )
         .execution_options(synchronize_session="fetch")
     )
     if getattr(result, "rowcount", 0) != 1:

@@ -135,6 +135,12 @@ def read_notes(db: Session, report: Report, data_key: bytes) -> list[NoteView]:
     return notes
 
 
-def record_read(db: Session, report: Report, *, actor_id: int) -> None:
-    """Audit that an officer saw a report's decrypted contents."""
+def record_read(
+    db: Session, report: Report, *, actor_id: int, today: dt.date | None = None
+) -> None:
+    """Audit that an officer saw a report's decrypted contents; the first time, the report's
+    first-look clock stops (``first_looked_on``, the day only: clocks.py); later reads leave
+    it as it is. Written with the caller's commit, like the audit entry."""
+    if report.first_looked_on is None:
+        report.first_looked_on = today or dt.date.today()
     audit.record(db, "report-read", actor_id=actor_id, subject=f"report:{report.reference}")

@@ -48,6 +48,7 @@ def check() -> BaseResponse:
                 pepper=receipt_pepper(current_app.config),
                 receipt_kdf=current_app.config["RECEIPT_KDF"],
                 today=dt.date.today(),
+                first_look_days=current_app.config["FIRST_LOOK_WORKING_DAYS"],
             )
         except NoTeamKey:
             abort(503, description="This service has not been set up to receive reports yet.")

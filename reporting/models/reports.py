@@ -72,6 +72,8 @@ class Report(Base):
         # Counts per status under a district or reporter-type filter read the index only.
         Index("ix_reports_district_status", "district", "status"),
         Index("ix_reports_reporter_type_status", "reporter_type", "status"),
+        # Overdue (nobody has looked, due before today), counted per status: the index alone.
+        Index("ix_reports_status_first_looked_on_due_on", "status", "first_looked_on", "due_on"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -100,6 +102,11 @@ class Report(Base):
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     closed_reason: Mapped[str | None] = mapped_column(String(40))
     status_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The first-look clock (clocks.py), days only: due FIRST_LOOK_WORKING_DAYS working days
+    # after received_on (None: a report with no due date); stopped the day an officer first
+    # opened the report or changed its status.
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    first_looked_on: Mapped[dt.date | None] = mapped_column(Date)
 
     keys: Mapped[list[ReportKey]] = relationship(
         back_populates="report", cascade="all, delete-orphan"
