@@ -6,9 +6,9 @@ import datetime as dt
 
 import holidays
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, text, update
 
-from reporting import clocks, create_app
+from reporting import clocks, create_app, migrate
 from reporting.casework import actions, opening
 from reporting.config import ConfigError
 from reporting.db import database
@@ -178,3 +178,77 @@ def test_a_status_change_stops_the_clock_of_a_report_nobody_opened(app, team) ->
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     assert stored(app, other).first_looked_on == dt.date.today()
+
+
+# --- Reports already there when the clock arrived (migration 0013) ---------------------------
+
+
+def test_0013_gives_reports_already_there_the_clock_known_from_the_audit_log(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0012")
+    reports = [
+        # (id, reference, received_on, status): Friday 13 March 2026 is due Tuesday 17 March.
+        ("a1", "HC-AAAA-BBBB", "2026-03-13", "new"),  # nobody has looked: due, no first look
+        ("a2", "HC-AAAA-CCCC", "2026-03-13", "new"),  # read on 16 March, status unchanged
+        ("a3", "HC-AAAA-DDDD", "2026-12-24", "closed"),  # read on 29, then closed on 30 Dec
+        ("a4", "HC-AAAA-EEEE", "2026-03-13", "closed"),  # closed, but no entry says when
+    ]
+    audit = [
+        ("report-read", "report:HC-AAAA-CCCC", "2026-03-16 23:59:59"),
+        ("report-read", "report:HC-AAAA-CCCC", "2026-03-20 09:00:00"),
+        ("status-changed", "report:HC-AAAA-DDDD", "2026-12-30 10:00:00"),
+        ("report-read", "report:HC-AAAA-DDDD", "2026-12-29 10:00:00"),
+        ("note-added", "report:HC-AAAA-BBBB", "2026-03-14 10:00:00"),  # not a look
+    ]
+    with engine.begin() as connection:
+        for report_id, reference, received_on, status in reports:
+            connection.execute(
+                text(
+                    "INSERT INTO reports (id, reference, received_on, status, reporter_type,"
+                    " answers, receipt_lookup, reporter_public_key,"
+                    " reporter_private_key_encrypted) VALUES (:id, :reference, :received_on,"
+                    " :status, 'victim', :blob, :lookup, :blob, :blob)"
+                ),
+                {
+                    "id": report_id,
+                    "reference": reference,
+                    "received_on": D.fromisoformat(received_on),
+                    "status": status,
+                    "blob": b"\x01ciphertext",
+                    "lookup": reference.encode(),
+                },
+            )
+        for seq, (action, subject, at) in enumerate(audit, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO audit_log (seq, version, occurred_at, action, subject, details,"
+                    " previous_hash, entry_hash) VALUES (:seq, 2, :at, :action, :subject, '{}',"
+                    " :previous, :hash)"
+                ),
+                {
+                    "seq": seq,
+                    "at": dt.datetime.fromisoformat(at),
+                    "action": action,
+                    "subject": subject,
+                    "previous": f"{seq - 1:064x}",
+                    "hash": f"{seq:064x}",
+                },
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Report.reference, Report.due_on, Report.first_looked_on).order_by(Report.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("HC-AAAA-BBBB", D(2026, 3, 17), None),
+        ("HC-AAAA-CCCC", D(2026, 3, 17), D(2026, 3, 16)),
+        # Christmas, Boxing Day (a Saturday) and the Monday in lieu: due Wednesday 30th.
+        ("HC-AAAA-DDDD", D(2026, 12, 30), D(2026, 12, 29)),
+        ("HC-AAAA-EEEE", None, None),  # left "new" unseen by the log: no clock
+    ]
+    migrate.downgrade(engine, "0012")
+    columns = {column["name"] for column in inspect(engine).get_columns("reports")}
+    assert not columns & {"due_on", "first_looked_on"}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM reports")).scalar() == 4
+    migrate.upgrade(engine)

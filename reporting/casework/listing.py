@@ -1,7 +1,9 @@
-"""The review list: filters, counts per status and paging, from clear columns only.
+"""The review list: counts per status, paging and each row's markers, from clear columns only.
 
-Three statements per page whatever the number of reports (``list_reports``); the indexes they
-rely on and the measurements behind them are in benchmarks/README.md ("The review list").
+Three statements per page whatever the number of reports (``list_reports``): the counts, the
+page (with its strands), and which of its reports have a message no officer has read. The
+filters are in filters.py; the indexes the statements rely on and the measurements behind them
+are in benchmarks/README.md ("The review list").
 """
 
 from __future__ import annotations
@@ -24,8 +26,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from .. import clocks, messages
 from ..models import Report, ReportStrand, User
 from . import STATUS_LABELS, CaseworkError
+
+# ListFilters re-exported: the list's callers name it listing.ListFilters.
+from .filters import ListFilters as ListFilters
+from .filters import filtered, strand_rows_suffice
 
 PAGE_SIZE = 25
 # Counts per status stop at this: a count reads at most COUNT_CAP + 1 reports, however many
@@ -43,21 +50,6 @@ class PageOutOfRange(CaseworkError):
 
 
 @dataclass(frozen=True)
-class ListFilters:
-    """What the review list is narrowed to; None means "any"."""
-
-    status: str | None = None
-    strand: str | None = None
-    district: str | None = None
-    reporter_type: str | None = None
-    assigned_to: int | None = None
-    unassigned: bool = False
-    received_from: dt.date | None = None
-    received_to: dt.date | None = None
-    oldest_first: bool = False
-
-
-@dataclass(frozen=True)
 class ListRow:
     id: str
     reference: str
@@ -69,6 +61,13 @@ class ListRow:
     strands: tuple[str, ...]
     # The reporter said someone was in immediate danger.
     in_danger: bool = False
+    # The first-look clock (clocks.py): when it is due (None: no due date), when it stopped.
+    due_on: dt.date | None = None
+    first_looked_on: dt.date | None = None
+    # Nobody has looked yet and it was due before today.
+    overdue: bool = False
+    # The reporter wrote a message no officer has read yet.
+    new_message: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,8 @@ class ReportPage:
     pages: int | None
     page_size: int
     has_next: bool
+    # The day the page was read on: what "overdue" and "due today" were judged against.
+    today: dt.date
 
     @property
     def first_index(self) -> int:
@@ -107,50 +108,17 @@ def _total(counts: dict[str, int], status: str | None) -> tuple[int, bool]:
     return sum(min(count, COUNT_CAP) for count in shown), exact
 
 
-def _filtered(query: Select[Any], filters: ListFilters, *, status: str | None) -> Select[Any]:
-    """``query`` over reports narrowed by ``filters`` but its status, and by ``status``."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.strand:
-        # At most one strand row per report ((report_id, strand) is its primary key).
-        # Status and district are read from the strand rows' copies: their index holds the matches.
-        on = (ReportStrand.report_id == Report.id) & (ReportStrand.strand == filters.strand)
-        if status:
-            on &= ReportStrand.status == status
-        if filters.district:
-            on &= ReportStrand.district == filters.district
-        query = query.join(ReportStrand, on)
-    else:
-        if status:
-            conditions.append(Report.status == status)
-        if filters.district:
-            conditions.append(Report.district == filters.district)
-    if filters.reporter_type:
-        conditions.append(Report.reporter_type == filters.reporter_type)
-    if filters.unassigned:
-        conditions.append(Report.assigned_to_id.is_(None))
-    elif filters.assigned_to is not None:
-        conditions.append(Report.assigned_to_id == filters.assigned_to)
-    if filters.received_from:
-        conditions.append(Report.received_on >= filters.received_from)
-    if filters.received_to:
-        conditions.append(Report.received_on <= filters.received_to)
-    return query.where(*conditions)
-
-
-def _strand_rows_suffice(filters: ListFilters) -> bool:
-    """True if a strand is asked for and every other filter is on status or district only."""
-    narrowed_by = {name for name, value in vars(filters).items() if value} - {"oldest_first"}
-    return "strand" in narrowed_by and narrowed_by <= {"strand", "status", "district"}
-
-
-def status_counts_query(filters: ListFilters) -> CompoundSelect[Any, int]:
+def status_counts_query(
+    filters: ListFilters, *, today: dt.date | None = None
+) -> CompoundSelect[Any, int]:
     """One statement: per status, a count of at most COUNT_CAP + 1 matching reports."""
+    today = today or dt.date.today()
     parts: list[Select[Any, int]] = []
     for code in STATUS_LABELS:
         # An inline constant (the codes are ours): PostgreSQL cannot type a bound one here.
         assert re.fullmatch(r"[a-z-]+", code), code
         matching: Select[Any]
-        if _strand_rows_suffice(filters):
+        if strand_rows_suffice(filters):
             # Every filter is on the strand rows' own columns: their index alone answers.
             matching = select(literal_column("1")).where(
                 ReportStrand.strand == filters.strand,
@@ -158,8 +126,8 @@ def status_counts_query(filters: ListFilters) -> CompoundSelect[Any, int]:
                 *([ReportStrand.district == filters.district] if filters.district else []),
             )
         else:
-            matching = _filtered(
-                select(literal_column("1")).select_from(Report), filters, status=code
+            matching = filtered(
+                select(literal_column("1")).select_from(Report), filters, status=code, today=today
             )
         capped = matching.limit(COUNT_CAP + 1).subquery()
         parts.append(
@@ -170,14 +138,16 @@ def status_counts_query(filters: ListFilters) -> CompoundSelect[Any, int]:
     return union_all(*parts)
 
 
-def status_counts(db: Session, filters: ListFilters) -> dict[str, int]:
+def status_counts(
+    db: Session, filters: ListFilters, *, today: dt.date | None = None
+) -> dict[str, int]:
     """Reports per status under every filter but status, each counted up to COUNT_CAP + 1.
 
     However many reports match, no count reads more than COUNT_CAP + 1 of them; a count above
     COUNT_CAP means only "more than COUNT_CAP".
     """
     counts = dict.fromkeys(STATUS_LABELS, 0)
-    for status, count in db.execute(status_counts_query(filters)):
+    for status, count in db.execute(status_counts_query(filters, today=today)):
         counts[status] = count
     return counts
 
@@ -190,15 +160,28 @@ def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
 
 
 def page_query(
-    filters: ListFilters, *, offset: int, limit: int, reverse: bool
-) -> Select[str, str, dt.date, str, str | None, str, bool, str]:
+    filters: ListFilters,
+    *,
+    offset: int,
+    limit: int,
+    reverse: bool,
+    today: dt.date | None = None,
+) -> Select[
+    str, str, dt.date, str, str | None, str, bool, dt.date | None, dt.date | None, str, Any
+]:
+    """The page's reports, each with its strands ("race,age", in no order) and its clock."""
     # A deferred join: only the page's own rows are read whole, whatever the offset.
     order = _order(filters, reverse=reverse)
     page_ids = (
-        _filtered(select(Report.id), filters, status=filters.status)
+        filtered(select(Report.id), filters, status=filters.status, today=today or dt.date.today())
         .order_by(*order)
         .offset(offset)
         .limit(limit)
+    )
+    strands = (
+        select(func.aggregate_strings(ReportStrand.strand, ","))
+        .where(ReportStrand.report_id == Report.id)
+        .scalar_subquery()
     )
     return (
         select(
@@ -209,7 +192,10 @@ def page_query(
             Report.district,
             Report.reporter_type,
             Report.in_danger,
+            Report.due_on,
+            Report.first_looked_on,
             User.name,
+            strands.label("strands"),
         )
         .outerjoin(User, Report.assigned_to_id == User.id)
         .where(Report.id.in_(page_ids))
@@ -218,18 +204,24 @@ def page_query(
 
 
 def list_reports(
-    db: Session, filters: ListFilters, *, page: int = 1, page_size: int = PAGE_SIZE
+    db: Session,
+    filters: ListFilters,
+    *,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    today: dt.date | None = None,
 ) -> ReportPage:
     """One page of the review list, with counts per status: three statements whatever the size.
 
     Clear columns only. With an exact total (no count past COUNT_CAP), a page in the back half
     is read in reverse from the other end, so no OFFSET goes past half the result. Without
     one, pages are read forward with one row more than shown (is there a next page?), and
-    only an empty page is out of range.
+    only an empty page is out of range. ``today`` judges what is overdue.
     """
+    today = today or dt.date.today()
     if page < 1:
         raise PageOutOfRange(page, 1)
-    counts = status_counts(db, filters)
+    counts = status_counts(db, filters, today=today)
     total, exact = _total(counts, filters.status)
     offset = (page - 1) * page_size
     pages: int | None = None
@@ -241,27 +233,25 @@ def list_reports(
         from_end = total - offset - size
         reverse = from_end < offset
         query = page_query(
-            filters, offset=from_end if reverse else offset, limit=size, reverse=reverse
+            filters,
+            offset=from_end if reverse else offset,
+            limit=size,
+            reverse=reverse,
+            today=today,
         )
         found = list(db.execute(query)) if size else []
         if reverse:
             found.reverse()
         has_next = page < pages
     else:
-        query = page_query(filters, offset=offset, limit=page_size + 1, reverse=False)
+        query = page_query(filters, offset=offset, limit=page_size + 1, reverse=False, today=today)
         found = list(db.execute(query))
         has_next = len(found) > page_size
         found = found[:page_size]
         if not found and page > 1:
             raise PageOutOfRange(page, None)
-    strands: dict[str, list[str]] = {row.id: [] for row in found}
-    if found:
-        for report_id, strand in db.execute(
-            select(ReportStrand.report_id, ReportStrand.strand)
-            .where(ReportStrand.report_id.in_(list(strands)))
-            .order_by(ReportStrand.report_id, ReportStrand.strand)
-        ):
-            strands[report_id].append(strand)
+    ids = [row.id for row in found]
+    unread = messages.reports_with_unread_from_reporter(db, ids) if ids else set()
     rows = [
         ListRow(
             id=row.id,
@@ -271,12 +261,16 @@ def list_reports(
             district=row.district,
             reporter_type=row.reporter_type,
             assigned_to=row.name,
-            strands=tuple(strands[row.id]),
+            strands=tuple(sorted(row.strands.split(","))) if row.strands else (),
             in_danger=bool(row.in_danger),
+            due_on=row.due_on,
+            first_looked_on=row.first_looked_on,
+            overdue=clocks.is_overdue(row.due_on, row.first_looked_on, today),
+            new_message=row.id in unread,
         )
         for row in found
     ]
-    return ReportPage(rows, counts, total, exact, page, pages, page_size, has_next)
+    return ReportPage(rows, counts, total, exact, page, pages, page_size, has_next, today)
 
 
 def page_numbers(page: int, pages: int, *, around: int = 1) -> Sequence[int | None]:

@@ -2,7 +2,7 @@
 
 Every value is checked against its list or pattern with a length limit; none of these fields
 carries the browser's ``required`` attribute (GOV.UK validates on the server).
-Longer than 300 lines by a few: the list filters and the three action forms share their checks.
+Longer than 300 lines: the list filters and the three action forms share their checks.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from wtforms.validators import Length, Optional, StopValidation, ValidationError
 from ..baseform import Form, choice_field
 from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
 from ..casework.actions import NOTE_MAX
-from ..casework.listing import ListFilters
+from ..casework.filters import ListFilters
 
 DATE_HINT = "For example, 27/3/2025"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
@@ -167,6 +167,14 @@ class ListFilterForm(Form):
     )
     received_from = DateText("Received from", description=DATE_HINT)
     received_to = DateText("Received to", description=DATE_HINT)
+    first_look = _choices(
+        SelectField,
+        "First look",
+        choices=[("", "Any"), ("overdue", "Overdue only")],
+        default="",
+        description="Overdue: nobody has looked at it and it was due before today.",
+        invalid="Select overdue only, or any",
+    )
     sort = _choices(
         SelectField,
         "Sort by",
@@ -187,6 +195,7 @@ class ListFilterForm(Form):
         "received_from",
         "received_to",
         "sort",
+        "first_look",
     )
 
     def __init__(
@@ -233,6 +242,7 @@ class ListFilterForm(Form):
             received_from=self.received_from.date,
             received_to=self.received_to.date,
             oldest_first=self.sort.data == "oldest",
+            overdue=self.first_look.data == "overdue",
         )
 
     def query_args(self) -> dict[str, str]:

@@ -5,19 +5,18 @@ Rendering only: every value comes in as an argument (the views query, record and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app, make_response, render_template, url_for
+from flask import current_app, make_response, render_template
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from ..casework import CLOSE_REASON_LABELS, REPORTER_TYPE_LABELS, STATUS_LABELS, STATUSES, listing
+from ..casework import CLOSE_REASON_LABELS, REPORTER_TYPE_LABELS, STATUS_LABELS
 from ..casework.actions import NOTE_MAX, allowed_next
 from ..casework.opening import ClearFacts, OpenedReport
 from ..journey.questions import summary_rows
 from . import bidi, consent
-from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, short_label
+from .forms import AssignForm, NoteForm, StatusForm, short_label
 
 DATE = "%-d %B %Y"
 TAG_CLASSES = {
@@ -41,128 +40,6 @@ def _labels() -> dict[str, dict[str, str]]:
         "reporter_type": REPORTER_TYPE_LABELS,
         "tag": TAG_CLASSES,
     }
-
-
-# --- The list --------------------------------------------------------------------------------
-
-
-def _list_url(args: Mapping[str, str], **changes: str | int | None) -> str:
-    merged: dict[str, Any] = {**args, **changes}
-    return url_for("review.reports", **{k: v for k, v in merged.items() if v not in (None, "")})
-
-
-def _pagination(args: Mapping[str, str], result: listing.ReportPage) -> dict[str, Any] | None:
-    previous = {"href": _list_url(args, page=result.page - 1)} if result.page > 1 else None
-    following = {"href": _list_url(args, page=result.page + 1)} if result.has_next else None
-    if result.pages is None:
-        # Not counted to the end: Previous and Next only (no "items": GOV.UK's block style).
-        if previous is None and following is None:
-            return None
-        return {"landmarkLabel": "Pages of reports", "previous": previous, "next": following}
-    if result.pages <= 1:
-        return None
-    items: list[dict[str, Any]] = []
-    for number in listing.page_numbers(result.page, result.pages):
-        if number is None:
-            items.append({"ellipsis": True})
-        else:
-            items.append(
-                {
-                    "number": f"{number:,}",
-                    "visuallyHiddenText": f"Page {number:,}",
-                    "href": _list_url(args, page=number),
-                    "current": number == result.page,
-                }
-            )
-    return {
-        "landmarkLabel": "Pages of reports",
-        "previous": previous,
-        "next": following,
-        "items": items,
-    }
-
-
-def _count_links(
-    args: Mapping[str, str], counts: Mapping[str, int], current: str | None
-) -> list[dict[str, Any]]:
-    """The status table's cells; "more" marks a count that stopped at COUNT_CAP (a lower bound)."""
-    capped = {code: listing.is_capped(count) for code, count in counts.items()}
-    links = [
-        {
-            "label": "All",
-            "count": sum(min(count, listing.COUNT_CAP) for count in counts.values()),
-            "more": any(capped.values()),
-            "href": _list_url(args, status=None),
-            "current": not current,
-        }
-    ]
-    for code, label in STATUSES:
-        links.append(
-            {
-                "label": label,
-                "count": min(counts.get(code, 0), listing.COUNT_CAP),
-                "more": capped.get(code, False),
-                "href": _list_url(args, status=code),
-                "current": current == code,
-            }
-        )
-    return links
-
-
-def _list_items(result: listing.ReportPage) -> list[dict[str, Any]]:
-    """One GOV.UK task list item per report: its reference, its facts a line each, its status.
-
-    Not a table: seven columns do not fit a phone; these lines wrap instead.
-    """
-    labels = _labels()
-    items = []
-    for row in result.rows:
-        strands = ", ".join(labels["strand"].get(s, s) for s in row.strands) or "none given"
-        facts = [
-            f"Received {row.received_on.strftime('%-d %b %Y')}",
-            f"District: {labels['district'].get(row.district or '', 'not given')}",
-            f"Hate strands: {strands}",
-            f"Reported by: {labels['reporter_type'].get(row.reporter_type, row.reporter_type)}",
-            f"Assigned to: {row.assigned_to or 'nobody'}",
-        ]
-        if row.in_danger:
-            facts.insert(0, "Someone was in immediate danger")
-        items.append(
-            {
-                "title": {"text": row.reference},
-                "href": url_for("review.report", reference=row.reference),
-                "hint": {"html": Markup("<br>").join(escape(fact) for fact in facts)},
-                "status": {
-                    "tag": {
-                        "text": status_label(row.status),
-                        "classes": TAG_CLASSES.get(row.status, ""),
-                    }
-                },
-            }
-        )
-    return items
-
-
-def render_list(
-    form: ListFilterForm,
-    result: listing.ReportPage | None,
-    errors: list[dict[str, str]],
-    *,
-    status: int,
-) -> Response:
-    args = form.query_args() if not errors else {}
-    html = render_template(
-        "review/list.html",
-        title="Reports",
-        form=form,
-        result=result,
-        errors=errors,
-        count_links=_count_links(args, result.counts, form.status.data) if result else [],
-        list_items=_list_items(result) if result else [],
-        pagination=_pagination(args, result) if result else None,
-        first_page=_list_url(args),
-    )
-    return make_response(html, status)
 
 
 # --- One report ------------------------------------------------------------------------------

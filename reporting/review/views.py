@@ -17,7 +17,7 @@ from ..auth.sessions import CurrentStaff
 from ..casework import actions, listing, opening
 from ..db import get_session
 from ..models import Report
-from . import bp, pages
+from . import bp, list_page, pages
 from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm
 
 
@@ -56,7 +56,7 @@ def reports() -> Response:
     errors = govuk.error_summary(form[name] for name in ListFilterForm.SHOWN)
     if form.page.errors:
         errors.append({"text": str(form.page.errors[0]), "href": "#results"})
-    return pages.render_list(form, result, errors, status=400 if errors else 200)
+    return list_page.render_list(form, result, errors, status=400 if errors else 200)
 
 
 def _opened(report: Report) -> opening.OpenedReport:
