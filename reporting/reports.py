@@ -44,6 +44,10 @@ def reporter_key_context(report_id: str) -> bytes:
     return f"report:{report_id}:reporter-key:v1".encode()
 
 
+def reporter_data_key_context(report_id: str) -> bytes:
+    return f"report:{report_id}:reporter-data-key:v1".encode()
+
+
 def new_reference() -> str:
     chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"HC-{chars[:4]}-{chars[4:]}"
@@ -129,6 +133,11 @@ def send_report(
             reporter.private_key,
             context=reporter_key_context(report_id),
             key_id=reporter.key_id,
+        ),
+        # The reporter's copy of the data key: their receipt opens the private key, that opens
+        # this, and this the report's messages (messages.py).
+        "reporter_data_key": crypto.seal(
+            reporter.public_key, data_key, context=reporter_data_key_context(report_id)
         ),
     }
     # Every row but the sealed data keys is built before the first write: on SQLite the write

@@ -157,3 +157,30 @@ def test_0007_keeps_unsent_drafts_and_its_downgrade_drops_only_sent_ones(app) ->
         rows = connection.execute(text("SELECT id, answers FROM drafts")).all()
     assert [tuple(row) for row in rows] == [("d1", b"\x01ciphertext")]
     migrate.upgrade(engine)
+
+
+def test_0012_keeps_reports_and_its_downgrade_drops_only_messages(app, reporter, team) -> None:
+    reporter.start()
+    reporter.answer_all(full_answers())
+    assert reporter.send().status_code == 200
+    engine = database(app).engine
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, report_id, position, author, written_on, body,"
+                " key_for_report, read_by_team, read_by_reporter) SELECT 'm1', id, 1, 'team',"
+                " '2026-12-10', :blob, :blob, :yes, :no FROM reports"
+            ),
+            {"blob": b"\x01ciphertext", "yes": True, "no": False},
+        )
+    migrate.downgrade(engine, "0011")
+    names = set(inspect(engine).get_table_names())
+    assert "messages" not in names and "receipt_sessions" not in names
+    assert "reporter_data_key" not in {c["name"] for c in inspect(engine).get_columns("reports")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM reports")).scalar() == 1
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT reporter_data_key FROM reports")).one()
+        assert row == (None,)
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar() == 0

@@ -9,7 +9,16 @@ and keys, reports.py what reporters send.
 from __future__ import annotations
 
 from .base import Base
-from .reports import Draft, Note, Report, ReportIncidentType, ReportKey, ReportStrand
+from .reports import (
+    Draft,
+    Message,
+    Note,
+    ReceiptSession,
+    Report,
+    ReportIncidentType,
+    ReportKey,
+    ReportStrand,
+)
 from .staff import (
     AuditEntry,
     Grant,
@@ -29,7 +38,9 @@ __all__ = [
     "Draft",
     "Grant",
     "Invitation",
+    "Message",
     "Note",
+    "ReceiptSession",
     "RecoveryKey",
     "RecoverySeal",
     "Report",

@@ -1,5 +1,6 @@
 """Tables of what reporters send: drafts, reports (triage columns in clear, answers sealed),
-their sealed data keys, strands, incident types, and officers' notes."""
+their sealed data keys, strands, incident types, officers' notes, the messages between the
+team and the reporter, and the sessions of a reporter checking for replies."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     String,
     UniqueConstraint,
@@ -90,6 +92,10 @@ class Report(Base):
     receipt_lookup: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
     reporter_public_key: Mapped[bytes] = mapped_column(LargeBinary)
     reporter_private_key_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # The report's data key sealed (HPKE) to reporter_public_key: a receipt holder opens the
+    # reporter's private key, then this, then the report's messages. Empty for a report sent
+    # before messages, until an officer first opens it (messages.ensure_reporter_data_key).
+    reporter_data_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Triage (clear): who has it, and why it was closed (a code from a fixed list).
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     closed_reason: Mapped[str | None] = mapped_column(String(40))
@@ -153,3 +159,41 @@ class ReportIncidentType(Base):
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
     )
     incident_type: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class Message(Base):
+    """One message between the team and the reporter of a report (messages.py).
+
+    The text is encrypted under a random key of its own, and that key under the report's data
+    key. In clear: which report, its place in the thread, who wrote it, the day (never a time:
+    a reporter's message must not say when they were at a device) and who has read it. The id
+    is random: no global order puts a reporter's message among staff rows with known times.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    report_id: Mapped[str] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 1, 2, 3... within the report
+    author: Mapped[str] = mapped_column(String(10))  # "reporter" | "team"
+    written_on: Mapped[dt.date] = mapped_column(Date)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    key_for_report: Mapped[bytes] = mapped_column(LargeBinary)
+    read_by_team: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_by_reporter: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReceiptSession(Base):
+    """A reporter checking for replies with their receipt, for 20 idle minutes.
+
+    The id is the SHA-256 of the cookie's token; everything else (the report, its data key, the
+    idle expiry to the microsecond) is encrypted under the key only the cookie holds. In clear
+    only the UTC day from which the row may be deleted.
+    """
+
+    __tablename__ = "receipt_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    purge_on: Mapped[dt.date] = mapped_column(Date, index=True)
