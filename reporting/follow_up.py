@@ -106,10 +106,6 @@ def _context(session_id: str) -> bytes:
     return f"receipt-session:{session_id}:v1".encode()
 
 
-def reporter_data_key_context(report_id: str) -> bytes:
-    return f"report:{report_id}:reporter-data-key:v1".encode()
-
-
 def _seal(cookie: ReceiptCookie, session: ReceiptSession) -> bytes:
     plaintext = json.dumps(
         {
@@ -145,7 +141,7 @@ def _unlock(report: Report, unlock_key: bytes) -> bytes | None:
     if report.reporter_data_key is None:
         return None
     return crypto.open_sealed(
-        private_key, report.reporter_data_key, context=reporter_data_key_context(report.id)
+        private_key, report.reporter_data_key, context=reports.reporter_data_key_context(report.id)
     )
 
 

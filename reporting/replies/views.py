@@ -15,9 +15,7 @@ from ..db import get_session
 from . import bp
 from .forms import MessageForm, ReceiptForm
 
-NOT_RECOGNISED = (
-    "We could not find a report with that receipt. Check the 16 digits and try again."
-)
+NOT_RECOGNISED = "We could not find a report with that receipt. Check the 16 digits and try again."
 # The officers' status codes (casework.STATUSES) in the reporter's words.
 STATUS_WORDS = {
     "new": "Received",
