@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, select
 
 from reporting import clock, credentials, crypto, drafts, keys
 from reporting.db import database
-from reporting.models import Draft, Grant, RecoverySeal, TeamKey, User
+from reporting.models import Draft, Grant, Message, ReceiptSession, RecoverySeal, TeamKey, User
 from reporting.reports import data_key_context
 
 from .draft_clock import DRAFT_COOKIE
@@ -36,7 +36,15 @@ _ENVELOPE = b"E" + bytes([crypto.FORMAT_VERSION]) + bytes(8)  # encrypt() withou
 # How SQLite (and the text of a copy) spells a date and time.
 _STAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
 # Tables a reporter's actions write to; any other timestamp belongs to staff or the audit log.
-REPORTER_TABLES = ("drafts", "reports", "report_keys", "report_strands", "report_incident_types")
+REPORTER_TABLES = (
+    "drafts",
+    "reports",
+    "report_keys",
+    "report_strands",
+    "report_incident_types",
+    "messages",
+    "receipt_sessions",
+)
 STAFF_STAMPS = {
     "audit_log": ("occurred_at",),
     "sessions": ("created_at", "last_seen_at", "expires_at"),
@@ -265,7 +273,8 @@ def test_a_copy_after_sending_and_purging_holds_no_removed_answer_for_any_key_an
 
 
 def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
-    """Row level, on SQLite and PostgreSQL: a sent report, its sent state and a live draft."""
+    """Row level, on SQLite and PostgreSQL: a sent report, its sent state, a live draft, and
+    the reporter back with the receipt (a receipt session and a message)."""
     app = make_app()  # the suite's database, not this module's SQLite
     app.test_client_class = HttpsClient
     with database(app).session() as db:
@@ -274,7 +283,19 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
     reporter = Reporter(app.test_client())
     reporter.start()
     reporter.answer_all(full_answers())
-    reporter.send()
+    receipt = "".join(re.findall(r'app-receipt__group">(\d{4})<', reporter.send().text))
+    back = Reporter(app.test_client())
+    back.get("/replies")
+    checked = back.client.post(
+        "/replies", data={"csrf_token": csrf_token(back.last_html), "receipt": receipt}
+    )
+    assert checked.status_code == 303
+    back.get("/replies/report")
+    replied = back.client.post(
+        "/replies/report/message",
+        data={"csrf_token": csrf_token(back.last_html), "message": "Back again"},
+    )
+    assert replied.status_code == 303
     other = Reporter(app.test_client())
     other.start()
     other.answer("danger", {"danger": "no"})
@@ -294,6 +315,8 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
     assert seen > 20
     with database(app).session() as db:
         days = list(db.scalars(select(Draft.purge_on)))
+        days += list(db.scalars(select(ReceiptSession.purge_on)))
+        assert db.scalar(select(Message.written_on)) == clock.utcnow().date()
     tomorrow = clock.utcnow().date() + dt.timedelta(days=1)
     assert days and all(isinstance(day, dt.date) and day <= tomorrow for day in days), days
 
