@@ -129,6 +129,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "review.change_status": CASEWORK_SEALED,
     "review.assign": CASEWORK_SEALED,
     "review.add_note": CASEWORK_SEALED,
+    "review.message": CASEWORK_SEALED,
 }
 
 # Endpoints whose "ok" answer may (and for a GET must) show what the reporter wrote.
@@ -138,6 +139,7 @@ DECRYPTING = {
     "review.change_status",
     "review.assign",
     "review.add_note",
+    "review.message",
 }
 # Run last: they end the visitor's session, which is then signed in again.
 SESSION_ENDING = ("account.sign_out", "account.sign_out_everywhere")

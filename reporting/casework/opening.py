@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -60,6 +60,8 @@ class OpenedReport:
     facts: ClearFacts
     answers: dict[str, Any]
     notes: list[NoteView]
+    # For what the page also shows under the report's key (its messages).
+    data_key: bytes = field(repr=False)
 
     @property
     def report(self) -> Report:
@@ -112,7 +114,7 @@ def open_report(db: Session, report: Report, team_keys: Mapping[str, bytes]) -> 
     except crypto.CryptoError:
         raise CannotOpenReport(report) from None
     notes = read_notes(db, report, data_key)
-    return OpenedReport(clear_facts(db, report), answers, notes)
+    return OpenedReport(clear_facts(db, report), answers, notes, data_key)
 
 
 def read_notes(db: Session, report: Report, data_key: bytes) -> list[NoteView]:

@@ -2,7 +2,7 @@
 
 Every value is checked against its list or pattern with a length limit; none of these fields
 carries the browser's ``required`` attribute (GOV.UK validates on the server).
-Longer than 300 lines by a few: the list filters and the three action forms share their checks.
+Longer than 300 lines: the list filters and the four action forms share their checks.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..baseform import Form, choice_field
 from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
 from ..casework.actions import NOTE_MAX
 from ..casework.listing import ListFilters
+from ..messages import MESSAGE_MAX
 
 DATE_HINT = "For example, 27/3/2025"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
@@ -302,6 +303,25 @@ class NoteForm(Form):
             Length(
                 max=NOTE_MAX,
                 message=f"The note must be {NOTE_MAX:,} characters or fewer",
+            ),
+        ],
+    )
+
+
+class MessageForm(Form):
+    message = TextAreaField(
+        "Send a message to the reporter",
+        widget=GovCharacterCount(),
+        description=(
+            "The reporter sees it only when they check for replies with their receipt. Do not "
+            "include anything that would harm them if someone else using their device saw it."
+        ),
+        filters=[_normalise_newlines],
+        validators=[
+            _required("Enter a message to the reporter"),
+            Length(
+                max=MESSAGE_MAX,
+                message=f"The message must be {MESSAGE_MAX:,} characters or fewer",
             ),
         ],
     )

@@ -16,8 +16,10 @@ from ..casework import CLOSE_REASON_LABELS, REPORTER_TYPE_LABELS, STATUS_LABELS,
 from ..casework.actions import NOTE_MAX, allowed_next
 from ..casework.opening import ClearFacts, OpenedReport
 from ..journey.questions import summary_rows
+from ..messages import MessageView
 from . import bidi, consent
-from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm, short_label
+from .forms import AssignForm, ListFilterForm, MessageForm, NoteForm, StatusForm, short_label
+from .thread import message_context
 
 DATE = "%-d %B %Y"
 TAG_CLASSES = {
@@ -242,10 +244,12 @@ def _report_context(opened: OpenedReport, withheld: frozenset[str]) -> dict[str,
 def render_report(
     opened: OpenedReport,
     officers: list[tuple[int, str]],
+    thread: list[MessageView],
     *,
     status_form: StatusForm | None = None,
     assign_form: AssignForm | None = None,
     note_form: NoteForm | None = None,
+    message_form: MessageForm | None = None,
     errors: list[dict[str, str]] | None = None,
     status: int | None = None,
 ) -> Response:
@@ -269,6 +273,7 @@ def render_report(
         assign_form=assign_form,
         note_form=note_form or NoteForm(formdata=None),
         note_max=NOTE_MAX,
+        **message_context(thread, message_form),
     )
     return make_response(html, status or (400 if errors else 200))
 

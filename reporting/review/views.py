@@ -1,4 +1,5 @@
-"""The officers' workspace: the review list, one report, its triage and its notes.
+"""The officers' workspace: the review list, one report, its triage, its notes and its
+messages with the reporter.
 
 Views are thin: validate a form, call ``reporting.casework``, commit, then render (``pages``)
 or redirect. A report the officer cannot open, or that does not exist, raises a named error
@@ -12,13 +13,14 @@ import datetime as dt
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, govuk
+from .. import access, govuk, messages
 from ..auth.sessions import CurrentStaff
 from ..casework import actions, listing, opening
+from ..clock import utcnow
 from ..db import get_session
 from ..models import Report
 from . import bp, pages
-from .forms import AssignForm, ListFilterForm, NoteForm, StatusForm
+from .forms import AssignForm, ListFilterForm, MessageForm, NoteForm, StatusForm
 
 
 def _staff() -> CurrentStaff:
@@ -74,20 +76,29 @@ def _show(
     status_form: StatusForm | None = None,
     assign_form: AssignForm | None = None,
     note_form: NoteForm | None = None,
+    message_form: MessageForm | None = None,
     errors: list[dict[str, str]] | None = None,
     status: int | None = None,
 ) -> Response:
-    """The report page (with a form's errors, if any): open, record the read, commit, render."""
+    """The report page (with a form's errors, if any): open, record the read, mark the
+    reporter's messages read, commit, render."""
     db = get_session()
     opened = _opened(report)
     officers = actions.assignable_choices(db, report)
+    # A report sent before messages gets the reporter's copy of its key the first time it is
+    # opened: from then on its receipt opens the messages sent to it.
+    messages.ensure_reporter_data_key(db, report, opened.data_key)
+    thread = messages.thread(db, report, opened.data_key)
+    messages.mark_read_by_team(db, report)
     db.commit()
     return pages.render_report(
         opened,
         officers,
+        thread,
         status_form=status_form,
         assign_form=assign_form,
         note_form=note_form,
+        message_form=message_form,
         errors=errors,
         status=status,
     )
@@ -192,6 +203,37 @@ def add_note(reference: str) -> Response:
     db.commit()
     flash("Note added.")
     return _back_to(report, "#notes")
+
+
+@bp.post("/<reference>/messages")
+def message(reference: str) -> Response:
+    db = get_session()
+    report = opening.find_report(db, reference)
+    key = opening.open_data_key(db, report, _staff().team_keys)
+    form = MessageForm()
+    if form.validate():
+        try:
+            messages.post(
+                db,
+                report,
+                key,
+                form.message.data,
+                author="team",
+                today=utcnow().date(),
+                actor_id=_staff().user.id,
+            )
+        except messages.EmptyMessage:
+            form.message.errors = ["Enter a message to the reporter"]
+        except messages.MessageTooLong:
+            form.message.errors = [
+                f"The message must be {messages.MESSAGE_MAX:,} characters or fewer"
+            ]
+        else:
+            db.commit()
+            flash("Message sent. The reporter will see it when they check for replies.")
+            return _back_to(report, "#messages")
+        db.rollback()
+    return _show(report, message_form=form, errors=govuk.error_summary(form))
 
 
 @bp.errorhandler(opening.CannotOpenReport)

@@ -552,6 +552,15 @@ def tour(workspace: Workspace, check: Callable[[str, Any], None]) -> list[str]:
     visit(page, f"/staff/reports/{reference}")
     assert heading(page) == reference
     seen("report", page)
+    assert click(page, "Send message").status == 400
+    assert error_summary_focused(page)
+    assert error_messages(page) == ["Enter a message to the reporter"]
+    seen("report: message error state", page)
+    page.locator("main").get_by_label("Send a message to the reporter").fill("Which street?")
+    assert click(page, "Send message").ok
+    assert page.url.endswith(f"/staff/reports/{reference}#messages"), page.url
+    assert page.locator("#messages ~ div p", has_text="Which street?").count() == 1
+    seen("report: a message sent", page)
     follow(page, "Printable version of this report")
     assert heading(page) == reference
     seen("report: printable", page)
@@ -600,6 +609,8 @@ PAGES_TOURED = [
     "reports: filtered",
     "reports: error state",
     "report",
+    "report: message error state",
+    "report: a message sent",
     "report: printable",
     "report not found",
     "reports (phone)",
