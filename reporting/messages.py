@@ -54,8 +54,10 @@ class MessageView:
     text: str | None
 
 
-def body_context(report_id: str, message_id: str) -> bytes:
-    return f"report:{report_id}:message:{message_id}:v1".encode()
+def body_context(report_id: str, message_id: str, author: str) -> bytes:
+    """Binds a message to its row, its report and who wrote it: a row whose ``author`` was
+    rewritten (the team's words passed off as the reporter's, or back) does not open."""
+    return f"report:{report_id}:message:{message_id}:{author}:v1".encode()
 
 
 def key_context(report_id: str, message_id: str) -> bytes:
@@ -102,7 +104,7 @@ def post(
     body = crypto.encrypt(
         message_key,
         text.encode("utf-8", "replace"),
-        context=body_context(report.id, message_id),
+        context=body_context(report.id, message_id, author),
     )
     wrapped = crypto.encrypt(data_key, message_key, context=key_context(report.id, message_id))
     next_position = (
@@ -132,7 +134,7 @@ def _open(report_id: str, message: Message, data_key: bytes) -> str | None:
             data_key, message.key_for_report, context=key_context(report_id, message.id)
         )
         return crypto.decrypt(
-            message_key, message.body, context=body_context(report_id, message.id)
+            message_key, message.body, context=body_context(report_id, message.id, message.author)
         ).decode()
     except (crypto.CryptoError, UnicodeDecodeError):
         return None

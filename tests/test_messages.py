@@ -8,7 +8,7 @@ import re
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from reporting import crypto, messages, reports
 from reporting.db import database
@@ -146,6 +146,21 @@ def test_a_message_moved_or_altered_does_not_open(app, reporter, team) -> None:
         one.body = one.body[:-1] + bytes([one.body[-1] ^ 1])
         db.commit()
     assert [m.text for m in read(app, first, first_key)] == [None, None]
+
+
+def test_a_message_whose_author_is_rewritten_does_not_open(app, reporter, team) -> None:
+    report_id, data_key = reporter_data_key(app, send(reporter))
+    post(app, report_id, data_key, "from the team")
+    post(app, report_id, data_key, "from the reporter", author="reporter")
+    with database(app).session() as db:
+        db.execute(
+            update(Message)
+            .where(Message.report_id == report_id)
+            .values(author=case((Message.author == "team", "reporter"), else_="team"))
+        )
+        db.commit()
+    shown = read(app, report_id, data_key)
+    assert [(m.author, m.text) for m in shown] == [("reporter", None), ("team", None)]
 
 
 def test_a_row_moved_to_another_report_does_not_open_there(app, reporter, team) -> None:
