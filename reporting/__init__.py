@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         fragments,
         journey,
+        replies,
         review,
         security,
         signin,
@@ -74,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.invitation_bp)
     app.register_blueprint(review.bp)
+    app.register_blueprint(replies.bp)
     # Per draft, and capped per network.
     security.limit_endpoint(
         app,
@@ -84,5 +86,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Per network (the app-wide budget) and per account, whoever is guessing.
     security.limit_endpoint(
         app, "auth.sign_in", app.config["RATELIMIT_SIGN_IN"], key_func=signin.views.account_key
+    )
+    # A receipt guess costs an Argon2id run: capped per network and for everyone together.
+    security.limit_endpoint(
+        app,
+        "replies.check",
+        app.config["RATELIMIT_RECEIPT_NETWORK"],
+        key_func=security.client_network_key,
+        global_limit=app.config["RATELIMIT_RECEIPT_GLOBAL"],
     )
     return app

@@ -7,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from . import accounts_cli, audit_cli, demo_cli, drafts, init_cli, keys_cli
+from . import accounts_cli, audit_cli, demo_cli, drafts, follow_up, init_cli, keys_cli
 from .auth import sessions as staff_sessions
 from .db import checkpoint_wal, database
 
@@ -24,13 +24,17 @@ def init_app(app: Flask) -> None:
 @click.command("purge-drafts")
 @with_appcontext
 def purge_drafts_command() -> None:
-    """Delete drafts and staff sessions idle past their end (run it from a scheduler); on
-    SQLite, then empty the WAL, so no old version of a row outlives this run."""
+    """Delete drafts, receipt sessions and staff sessions idle past their end (run it from a
+    scheduler); on SQLite, then empty the WAL, so no old version of a row outlives this run."""
     with database().session() as db:
         count = drafts.purge_expired(db)
+        receipts = follow_up.purge_expired(db)
         ended = staff_sessions.purge_expired(db)
         db.commit()
-    click.echo(f"Deleted {count} expired draft(s) and {ended} expired staff session(s).")
+    click.echo(
+        f"Deleted {count} expired draft(s), {receipts} expired receipt session(s) and "
+        f"{ended} expired staff session(s)."
+    )
     checkpoint = checkpoint_wal(database().engine, wait=True)
     if checkpoint is not None and not checkpoint.done:
         click.echo("The SQLite WAL could not be emptied (a reader held it): the next run will.")

@@ -174,6 +174,10 @@ DEFAULTS: dict[str, object] = {
     "RATELIMIT_SUBMIT": "10 per hour;30 per day",
     "RATELIMIT_SUBMIT_NETWORK": "120 per hour;600 per day",
     "RATELIMIT_SIGN_IN": "5 per minute;20 per hour",
+    # Receipts typed on "Check for replies": per network, and a ceiling for everyone together
+    # that guessers spread over many networks cannot pass (each try runs Argon2id too).
+    "RATELIMIT_RECEIPT_NETWORK": "10 per hour",
+    "RATELIMIT_RECEIPT_GLOBAL": "500 per hour",
     # How many proxies in front of us set X-Forwarded-For; 0 means we are not behind one.
     "PROXY_FIX_X_FOR": 0,
     "PROXY_FIX_X_PROTO": 0,
@@ -190,6 +194,7 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_SAMESITE": "Strict",
     "SESSION_COOKIE_PATH": "/",
     "DRAFT_COOKIE_NAME": "__Host-draft",
+    "RECEIPT_COOKIE_NAME": "__Host-replies",
     "PREFERRED_URL_SCHEME": "https",
     "TESTING": False,
     # Lets a test or benchmark serve with Argon2 costs below KDF_FLOORS. Never in production.
@@ -230,6 +235,7 @@ def _normalise(app: Flask) -> None:
         config["SESSION_COOKIE_NAME"] = "dev-session"
         config["SESSION_COOKIE_SECURE"] = False
         config["DRAFT_COOKIE_NAME"] = "dev-draft"
+        config["RECEIPT_COOKIE_NAME"] = "dev-replies"
         config["PREFERRED_URL_SCHEME"] = "http"
 
 

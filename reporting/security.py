@@ -148,6 +148,11 @@ def _storage_uri(configured: str) -> str:
     return configured
 
 
+def _everyone() -> str:
+    """The one key of a limit that counts every client together."""
+    return "everyone"
+
+
 def _is_not_post() -> bool:
     return request.method != "POST"
 
@@ -209,11 +214,14 @@ def limit_endpoint(
     key_func: Callable[[], str] | None = None,
     *,
     network_limit: str | None = None,
+    global_limit: str | None = None,
 ) -> None:
     """Add stricter POST limits to one endpoint, on top of the app-wide ones.
 
     ``limit`` counts per ``key_func`` (by default per draft, else per network);
-    ``network_limit``, when given, caps the whole client network as well.
+    ``network_limit``, when given, caps the whole client network as well; ``global_limit``
+    caps everyone together (one counter, whatever the network: what guessers spread over many
+    addresses share).
     """
     limiter: Limiter = app.extensions["reporting.limiter"]
     key = key_func or draft_or_network_key
@@ -223,6 +231,10 @@ def limit_endpoint(
             limiter.limit(
                 network_limit, methods=["POST"], key_func=client_network_key, scope="network"
             )
+        )
+    if global_limit:
+        limits.append(
+            limiter.limit(global_limit, methods=["POST"], key_func=_everyone, scope="global")
         )
     view = app.view_functions[endpoint]
     for route_limit in limits:

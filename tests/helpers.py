@@ -50,6 +50,8 @@ def base_config(tmp_path: Path) -> dict[str, Any]:
         "RATELIMIT_SUBMIT": "1000 per minute",
         "RATELIMIT_SUBMIT_NETWORK": "1000 per minute",
         "RATELIMIT_SIGN_IN": "1000 per minute",
+        "RATELIMIT_RECEIPT_NETWORK": "1000 per minute",
+        "RATELIMIT_RECEIPT_GLOBAL": "1000 per minute",
     }
 
 

@@ -91,6 +91,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "journey.exit_page": PUBLIC,
     "journey.privacy": PUBLIC,
     "journey.support": PUBLIC,
+    # Check for replies: anyone may try a receipt; the session cookie, not a role, opens a report.
+    "replies.check": PUBLIC,
+    "replies.report": PUBLIC,
+    "replies.send_message": PUBLIC,
+    "replies.sign_out": PUBLIC,
+    "replies.signed_out": PUBLIC,
     # Signing in, and the invitation link, come before any session.
     "auth.sign_in": PUBLIC,
     # The staff front door: sign in, or on to where your role starts.

@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, select
 
 from reporting import clock, credentials, crypto, drafts, keys
 from reporting.db import database
-from reporting.models import Draft, Grant, RecoverySeal, TeamKey, User
+from reporting.models import Draft, Grant, Message, ReceiptSession, RecoverySeal, TeamKey, User
 from reporting.reports import data_key_context
 
 from .draft_clock import DRAFT_COOKIE
@@ -287,7 +287,8 @@ def test_a_copy_after_sending_and_purging_holds_no_removed_answer_for_any_key_an
 
 
 def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
-    """Row level, on SQLite and PostgreSQL: a sent report, its sent state and a live draft."""
+    """Row level, on SQLite and PostgreSQL: a sent report, its sent state, a live draft, and
+    the reporter back with the receipt (a receipt session and a message)."""
     app = make_app()  # the suite's database, not this module's SQLite
     app.test_client_class = HttpsClient
     with database(app).session() as db:
@@ -296,7 +297,19 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
     reporter = Reporter(app.test_client())
     reporter.start()
     reporter.answer_all(full_answers())
-    reporter.send()
+    receipt = "".join(re.findall(r'app-receipt__group">(\d{4})<', reporter.send().text))
+    back = Reporter(app.test_client())
+    back.get("/replies")
+    checked = back.client.post(
+        "/replies", data={"csrf_token": csrf_token(back.last_html), "receipt": receipt}
+    )
+    assert checked.status_code == 303
+    back.get("/replies/report")
+    replied = back.client.post(
+        "/replies/report/message",
+        data={"csrf_token": csrf_token(back.last_html), "message": "Back again"},
+    )
+    assert replied.status_code == 303
     other = Reporter(app.test_client())
     other.start()
     other.answer("danger", {"danger": "no"})
@@ -316,6 +329,8 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
     assert seen > 20
     with database(app).session() as db:
         days = list(db.scalars(select(Draft.purge_on)))
+        days += list(db.scalars(select(ReceiptSession.purge_on)))
+        assert db.scalar(select(Message.written_on)) == clock.utcnow().date()
     tomorrow = clock.utcnow().date() + dt.timedelta(days=1)
     assert days and all(isinstance(day, dt.date) and day <= tomorrow for day in days), days
 

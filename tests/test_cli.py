@@ -103,7 +103,10 @@ def test_purge_drafts_command(app: Flask) -> None:
         db.commit()
     result = app.test_cli_runner().invoke(args=["purge-drafts"])
     assert result.exit_code == 0
-    assert "Deleted 1 expired draft(s) and 0 expired staff session(s)" in result.output
+    assert (
+        "Deleted 1 expired draft(s), 0 expired receipt session(s) and 0 expired staff session(s)"
+        in result.output
+    )
     with database(app).session() as db:
         assert db.scalar(select(func.count()).select_from(Draft)) == 1
 

@@ -76,7 +76,8 @@ def test_send_redirects_to_a_receipt_page_that_survives_a_refresh(app, reporter,
     html = first.get_data(as_text=True)
     assert "Quote your reference if you contact us" in html
     assert "Keep your receipt private: it proves this report is yours" in html
-    assert "read replies to your report and add information to it" in html
+    assert "Check for replies</a> page to read messages from the team" in html
+    assert "add information" not in html  # not built yet: not promised
     assert 'href="#print-help"' in html and 'id="print-help"' in html
     assert "js/print-page.js" in html
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template
+from flask import abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
-from .. import cookies, drafts
+from .. import cookies, drafts, follow_up
 from ..db import get_session
 from . import bp, draft, forms
 from .pages import PAGES
@@ -35,12 +35,16 @@ def start() -> BaseResponse:
 
 @bp.get("/exit")
 def exit_page() -> BaseResponse:
-    """Delete the draft and its cookie, then leave for a neutral page."""
+    """Delete the draft and any receipt session, and their cookies, then leave for a neutral
+    page."""
     db = get_session()
     drafts.delete_draft(db, draft.cookie())
+    receipt_cookie = current_app.config["RECEIPT_COOKIE_NAME"]
+    follow_up.end(db, follow_up.ReceiptCookie.parse(request.cookies.get(receipt_cookie)))
     db.commit()
     response = redirect(current_app.config["EXIT_URL"])
     draft.forget(response)
+    cookies.clear_private(response, receipt_cookie)
     cookies.clear_private(response, current_app.config["SESSION_COOKIE_NAME"])
     return response
 
