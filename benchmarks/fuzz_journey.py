@@ -1,9 +1,11 @@
-"""A long run of the journey-paths state machine (tests/test_journey_paths.py).
+"""A long run of the journey-paths state machine (tests/test_journey_paths.py), or with
+``--machine replies`` of the receipt pages' one (tests/test_replies_paths.py).
 
 Run from the repository root (see benchmarks/README.md)::
 
     .venv/bin/python benchmarks/fuzz_journey.py                       # ~5 runs of 200 examples
     .venv/bin/python benchmarks/fuzz_journey.py --runs 20 --steps 80 --seed 7
+    .venv/bin/python benchmarks/fuzz_journey.py --machine replies --runs 3
 
 Each run gets a fresh SQLite database in a temp dir (migrated, with a review team key) and
 its own seed; hypothesis keeps no example database. A run stops at its first failure and
@@ -33,32 +35,41 @@ from hypothesis.stateful import run_state_machine_as_test  # noqa: E402
 
 from reporting import create_app, keys, migrate  # noqa: E402
 from reporting.db import database  # noqa: E402
+from tests import test_journey_paths, test_replies_paths  # noqa: E402
 from tests.conftest import base_config  # noqa: E402
-from tests.test_journey_paths import Factory  # noqa: E402
+from tests.helpers import TeamKeys  # noqa: E402
+
+Factory = test_journey_paths.Factory | test_replies_paths.Factory
 
 
-def build_app(directory: Path) -> Factory:
+def build_app(directory: Path, machine: str = "journey") -> Factory:
     config = base_config(directory)
     unlimited = "1000000 per minute"
-    config.update(
-        RATELIMIT_POST=unlimited,
-        RATELIMIT_POST_NETWORK=unlimited,
-        RATELIMIT_SUBMIT=unlimited,
-        RATELIMIT_SUBMIT_NETWORK=unlimited,
+    names = (
+        "POST",
+        "POST_NETWORK",
+        "SUBMIT",
+        "SUBMIT_NETWORK",
+        "RECEIPT_NETWORK",
+        "RECEIPT_GLOBAL",
     )
+    config.update({f"RATELIMIT_{name}": unlimited for name in names})
     app = create_app(config)
     migrate.upgrade(database(app).engine)
     with database(app).session() as db:
-        keys.create_team(db, slug="review", name="Review team", today=dt.date.today())
+        team = keys.create_team(db, slug="review", name="Review team", today=dt.date.today())
         db.commit()
-    return Factory(app)
+    if machine == "replies":  # three reports sent, then every example starts from them
+        team_keys = TeamKeys({team.team_key.key_id: team.private_key})
+        return test_replies_paths.Factory(app, team_keys).send_reports()
+    return test_journey_paths.Factory(app)
 
 
 def one_run(run_seed: int, args: argparse.Namespace) -> tuple[int, str | None]:
     """Steps run and the failure (message and steps), if any."""
     directory = Path(tempfile.mkdtemp(prefix="fuzz-journey-"))
     try:
-        factory = build_app(directory)
+        factory = build_app(directory, args.machine)
         phases = [Phase.generate] + ([Phase.shrink] if args.shrink else [])
         run_settings = settings(
             max_examples=args.examples,
@@ -85,6 +96,7 @@ def one_run(run_seed: int, args: argparse.Namespace) -> tuple[int, str | None]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--machine", choices=["journey", "replies"], default="journey")
     parser.add_argument("--runs", type=int, default=5, help="runs, each on a fresh database")
     parser.add_argument("--examples", type=int, default=200, help="examples per run")
     parser.add_argument("--steps", type=int, default=50, help="most steps per example")

@@ -13,7 +13,8 @@ opened, never a report's answers, never another report's messages; the report pa
 exactly the thread the model holds, which the team reads too (so a message accepted is stored
 once, in order, and a refused one never); an ended session opens no page again.
 
-`make test` runs 10 examples of at most 15 steps (about 10 s on 2 cores);
+`make test` runs 30 examples of at most 25 steps (10 to 15 s on 2 cores), each from the reports
+as sent (no messages, no sessions);
 benchmarks/fuzz_journey.py --machine replies runs it for longer.
 """
 
@@ -211,6 +212,7 @@ class RepliesPaths(RuleBasedStateMachine):
         self.idle = dt.timedelta()
         self.offset = dt.timedelta()  # how far the receipt sessions' clock has moved
         self.ended: list[str] = []
+        self.just_ended: list[str] = []  # not yet tried by someone else with a copy
         self._cookie_before: str | None = None
         self.blank_check = ""  # the check page as first shown
 
@@ -273,6 +275,7 @@ class RepliesPaths(RuleBasedStateMachine):
         value = self._cookie_before
         if value is not None and (self.session is not None or self.maybe):
             self.ended.append(value)
+            self.just_ended.append(value)
         self.session, self.maybe, self.idle = None, False, dt.timedelta()
 
     def _after(self, visit: Visit, result: Result) -> None:
@@ -334,6 +337,20 @@ class RepliesPaths(RuleBasedStateMachine):
         if result.report_page:
             assert self.session is not None, "a report page without a session"
             report_page_as_modelled(result, self.session, self.threads[self.session])
+
+    @invariant()
+    def a_copy_of_an_ended_sessions_cookie_opens_nothing(self) -> None:
+        """Someone else, later, with a copy of the cookie of a session just signed out of,
+        exited or left idle: in another browser, so the person's own is left as it is."""
+        while self.just_ended:
+            other = self.app.test_client()
+            other.set_cookie(self.cookie_name, self.just_ended.pop())
+            with self._clock():
+                response = other.get(REPORT)
+            body = response.get_data(as_text=True)
+            result = Result([response], Visit("GET", REPORT), read_page(body), body)
+            no_server_error(result)
+            not_a_report_page(result, "its session ended (a copy of its cookie)")
 
     @invariant()
     def the_team_reads_each_thread_as_modelled(self) -> None:
