@@ -11,7 +11,9 @@ The session then works like a draft (drafts.py): the row's id is the SHA-256 of 
 and everything else (the report's id, its data key, the idle expiry to the microsecond) is
 encrypted under a key that only the reporter's cookie holds. In clear the row keeps only its
 purge day, the UTC day after the one its expiry falls in. A copy of the database alone opens no
-session, names no report, and tells no time finer than a day.
+session, names no report, and tells no time finer than a day. A reply refused for its errors is
+kept in the same sealed blob (``pending``) until a reply is sent or the session ends, so that the
+page after the redirect, and a refresh of it, shows it again.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import hashlib
 import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -85,11 +87,13 @@ class ReceiptCookie:
 
 @dataclass(frozen=True)
 class ReceiptSession:
-    """An open session: which report, and its data key (None: messages not available yet)."""
+    """An open session: which report, and its data key (None: messages not available yet);
+    ``pending``, a reply refused for its errors, as typed (None: there is none)."""
 
     report_id: str
     data_key: bytes | None = field(repr=False)
     expires_at: dt.datetime
+    pending: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ def _seal(cookie: ReceiptCookie, session: ReceiptSession) -> bytes:
             "has_key": "1" if session.data_key is not None else "0",
             "key": base64.b64encode(session.data_key or _NO_DATA_KEY).decode(),
             "until": session.expires_at.isoformat(timespec="microseconds"),
+            "pending": session.pending,
         }
     ).encode()
     return crypto.encrypt(cookie.key, plaintext, context=_context(cookie.session_id))
@@ -125,7 +130,16 @@ def _open(cookie: ReceiptCookie, sealed: bytes) -> ReceiptSession | None:
         return None
     values = json.loads(plaintext)
     data_key = base64.b64decode(values["key"]) if values["has_key"] == "1" else None
-    return ReceiptSession(values["report"], data_key, dt.datetime.fromisoformat(values["until"]))
+    until = dt.datetime.fromisoformat(values["until"])
+    return ReceiptSession(values["report"], data_key, until, values.get("pending"))
+
+
+def _save(db: Session, cookie: ReceiptCookie, session: ReceiptSession) -> None:
+    db.execute(
+        update(ReceiptSessionRow)
+        .where(ReceiptSessionRow.id == cookie.session_id)
+        .values(sealed=_seal(cookie, session), purge_on=purge_day(session.expires_at))
+    )
 
 
 def _unlock(report: Report, unlock_key: bytes) -> bytes | None:
@@ -208,14 +222,18 @@ def load(
     if session.expires_at <= now:
         end(db, cookie)
         raise ReceiptSessionExpired
-    session = ReceiptSession(
-        session.report_id, session.data_key, now + dt.timedelta(minutes=idle_minutes)
-    )
-    db.execute(
-        update(ReceiptSessionRow)
-        .where(ReceiptSessionRow.id == cookie.session_id)
-        .values(sealed=_seal(cookie, session), purge_on=purge_day(session.expires_at))
-    )
+    session = replace(session, expires_at=now + dt.timedelta(minutes=idle_minutes))
+    _save(db, cookie, session)
+    return session
+
+
+def keep_pending(
+    db: Session, cookie: ReceiptCookie, session: ReceiptSession, text: str | None
+) -> ReceiptSession:
+    """Keep ``text`` (a reply refused for its errors) sealed with the session, or forget the
+    one kept (None). Only the cookie's key opens it: never in clear, in a URL or a log."""
+    session = replace(session, pending=text)
+    _save(db, cookie, session)
     return session
 
 

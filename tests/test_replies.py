@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import logging
 import re
 import threading
 from typing import Any
@@ -24,6 +25,7 @@ from reporting.models import AuditEntry, Message, ReceiptSession, Report
 from .helpers import HttpsClient, Reporter, csrf_token, database_bytes, full_answers
 
 MARKER = "Rp4Marker"
+KEPT = "Kp4Kept"  # a reply refused for its errors, kept for the next page
 COOKIE = "__Host-replies"
 TODAY = dt.date(2026, 12, 10)
 NOT_RECOGNISED = "We could not find a report with that receipt. Check the 16 digits"
@@ -191,19 +193,36 @@ def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
     client = new_client(app)
     try_receipt(client, receipt)
     page = client.get("/replies/report").get_data(as_text=True)
+    # Every answer to a POST is a redirect to a GET: Back and refresh never send it again.
     empty = client.post("/replies/report/message", data={"csrf_token": csrf_token(page)})
-    assert empty.status_code == 400
-    assert "Enter your message" in empty.get_data(as_text=True)
-    assert 'class="govuk-error-summary' in empty.get_data(as_text=True)
+    assert empty.status_code == 303 and empty.location == "/replies/report"
+    for _shown in range(2):  # the page, then a refresh (or Back) of it
+        shown = client.get("/replies/report")
+        assert shown.status_code == 400
+        assert "Enter your message" in shown.get_data(as_text=True)
+        assert 'class="govuk-error-summary' in shown.get_data(as_text=True)
     long_text = "a" * 2999 + "<b>"
     too_long = client.post(
         "/replies/report/message", data={"csrf_token": csrf_token(page), "message": long_text}
     )
-    html = too_long.get_data(as_text=True)
-    assert too_long.status_code == 400
-    assert "Your message must be 3,000 characters or fewer" in html
-    assert 'href="#message"' in html
-    assert "a" * 2999 + "&lt;b&gt;</textarea>" in html  # kept, and escaped
+    assert too_long.status_code == 303 and too_long.location == "/replies/report"
+    assert long_text not in too_long.location
+    for _shown in range(2):
+        shown = client.get("/replies/report")
+        html = shown.get_data(as_text=True)
+        assert shown.status_code == 400
+        assert "Your message must be 3,000 characters or fewer" in html
+        assert 'href="#message"' in html
+        assert "a" * 2999 + "&lt;b&gt;</textarea>" in html  # kept, and escaped
+        assert "Your message has been sent" not in html
+    # A second click on "Send message" with the same text: the same answer, nothing sent.
+    again = client.post(
+        "/replies/report/message", data={"csrf_token": csrf_token(page), "message": long_text}
+    )
+    assert again.status_code == 303 and again.location == "/replies/report"
+    assert "a" * 2999 + "&lt;b&gt;</textarea>" in client.get("/replies/report").get_data(
+        as_text=True
+    )
     with database(app).session() as db:
         assert db.scalar(select(func.count()).select_from(Message)) == 0
     # 3,000 characters with Windows line breaks counted as one each: accepted.
@@ -211,7 +230,52 @@ def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
         "/replies/report/message",
         data={"csrf_token": csrf_token(page), "message": "b\r\n" * 1000},
     )
-    assert exact.status_code == 303
+    assert exact.status_code == 303 and exact.location == "/replies/report?sent=1"
+    # Sent: the text kept is forgotten, on this page and every one after it.
+    for path in ("/replies/report?sent=1", "/replies/report"):
+        after = client.get(path)
+        html = after.get_data(as_text=True)
+        assert after.status_code == 200
+        assert "a" * 2999 not in html and "govuk-error-summary" not in html
+        assert re.search(r"<textarea[^>]*>\s*</textarea>", html), html
+    with database(app).session() as db:
+        assert db.scalar(select(func.count()).select_from(Message)) == 1
+
+
+def test_a_refused_message_is_forgotten_when_the_session_ends(app: Flask, team: Any) -> None:
+    _reference, receipt = send(app)
+    client = new_client(app)
+    try_receipt(client, receipt)
+    page = client.get("/replies/report").get_data(as_text=True)
+    client.post(
+        "/replies/report/message", data={"csrf_token": csrf_token(page), "message": "x" * 3001}
+    )
+    assert "x" * 3001 in client.get("/replies/report").get_data(as_text=True)
+    client.post("/replies/sign-out", data={"csrf_token": csrf_token(page)})
+    try_receipt(client, receipt)
+    shown = client.get("/replies/report")
+    assert shown.status_code == 200 and "x" * 3001 not in shown.get_data(as_text=True)
+
+
+def test_no_reply_however_odd_answers_500(app: Flask, team: Any) -> None:
+    _reference, receipt = send(app)
+    client = new_client(app)
+    try_receipt(client, receipt)
+    token = csrf_token(client.get("/replies/report").get_data(as_text=True))
+    for odd in ["\x00", " \r\n\t ", "\u202e" * 3001, "é" * 15_000, "\r" * 3001, "</textarea>"]:
+        posted = client.post("/replies/report/message", data={"csrf_token": token, "message": odd})
+        assert posted.status_code == 303, repr(odd[:10])
+        shown = client.get("/replies/report")
+        assert shown.status_code in (200, 400), repr(odd[:10])
+    # Two values under one name: the first is the one kept, as the form reads it.
+    posted = client.post(
+        "/replies/report/message", data={"csrf_token": token, "message": ["", "second"]}
+    )
+    assert posted.status_code == 303
+    assert client.get("/replies/report").status_code == 400
+    # The last odd one, "</textarea>", was sent: it is shown escaped.
+    html = client.get("/replies/report").get_data(as_text=True)
+    assert "&lt;/textarea&gt;" in html
 
 
 def test_an_old_report_without_a_data_key_says_messages_are_not_available_yet(
@@ -263,17 +327,24 @@ def test_every_wrong_receipt_gets_the_same_page_byte_for_byte(app: Flask, team: 
         "\u202e" + receipt,  # a control character
     ]
     client = new_client(app)
-    pages, headers = [], []
-    for wrong in wrongs:
+    pages, headers, bodies = [], [], []
+    for wrong in wrongs + wrongs[-2:]:  # the last two tried twice: the same again
         response = try_receipt(client, wrong)
-        html = response.get_data(as_text=True)
-        assert response.status_code == 400, wrong
-        assert NOT_RECOGNISED in html
+        assert response.status_code == 303, wrong
+        assert response.location == "/replies?error=not-found"
         assert COOKIE not in " ".join(response.headers.getlist("Set-Cookie"))
-        pages.append(without_token(html))
         headers.append(sorted((k, v) for k, v in response.headers.items() if k != "Set-Cookie"))
+        bodies.append(response.get_data())
+        for _shown in range(2):  # the page it leads to, then a refresh (or Back) of it
+            shown = client.get(response.location)
+            html = shown.get_data(as_text=True)
+            assert shown.status_code == 400, wrong
+            assert NOT_RECOGNISED in html
+            assert 'class="govuk-error-summary' in html and 'href="#receipt"' in html
+            pages.append(without_token(html))
     assert len(set(pages)) == 1
     assert all(h == headers[0] for h in headers)
+    assert len(set(bodies)) == 1
     assert "0000 0000" not in pages[0] and wrong_digit not in pages[0]  # nothing typed shown
     assert session_count(app) == 0
 
@@ -302,8 +373,28 @@ def test_the_right_receipt_in_full_width_digits(app: Flask, team: Any) -> None:
 
 def test_an_empty_receipt_asks_for_one(client: FlaskClient) -> None:
     response = try_receipt(client, "   ")
-    assert response.status_code == 400
-    assert "Enter the 16 digits of your receipt" in response.get_data(as_text=True)
+    assert response.status_code == 303 and response.location == "/replies?error=empty"
+    for _shown in range(2):  # the page, then a refresh (or Back) of it
+        shown = client.get(response.location)
+        html = shown.get_data(as_text=True)
+        assert shown.status_code == 400
+        assert "Enter the 16 digits of your receipt" in html
+        assert 'class="govuk-error-summary' in html and 'href="#receipt"' in html
+
+
+def test_the_error_in_the_address_is_harmless(client: FlaskClient) -> None:
+    plain = client.get("/replies")
+    for crafted in ("nonsense", "<script>", "", "not-found&error=empty"):
+        shown = client.get("/replies", query_string={"error": crafted})
+        assert shown.status_code == 200
+        assert without_token(shown.get_data(as_text=True)) == without_token(
+            plain.get_data(as_text=True)
+        )
+    # The two known errors show their words and nothing else (no receipt to show).
+    for known, words in (("not-found", NOT_RECOGNISED), ("empty", "Enter the 16 digits")):
+        shown = client.get(f"/replies?error={known}&receipt=1234567890123456")
+        html = shown.get_data(as_text=True)
+        assert shown.status_code == 400 and words in html and "1234567890123456" not in html
 
 
 def test_argon2id_runs_for_every_receipt_tried_however_malformed(
@@ -341,8 +432,13 @@ def test_a_report_whose_key_does_not_open_is_not_recognised_like_any_other(
         )
         db.commit()
     client = new_client(app)
-    damaged_page = try_receipt(client, receipt)
-    unknown_page = try_receipt(client, "0000000000000000")
+    damaged = try_receipt(client, receipt)
+    unknown = try_receipt(client, "0000000000000000")
+    assert damaged.status_code == unknown.status_code == 303
+    assert damaged.location == unknown.location
+    assert damaged.get_data() == unknown.get_data()
+    assert session_count(app) == 0
+    damaged_page, unknown_page = client.get(damaged.location), client.get(unknown.location)
     assert damaged_page.status_code == unknown_page.status_code == 400
     assert without_token(damaged_page.get_data(as_text=True)) == without_token(
         unknown_page.get_data(as_text=True)
@@ -485,13 +581,22 @@ def test_no_url_names_a_report_and_no_id_reaches_another(app: Flask, team: Any) 
 
 
 def test_the_database_holds_no_cookie_key_and_no_time_finer_than_a_day(
-    app: Flask, team: Any
+    app: Flask, team: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     reference, receipt = send(app)
     client = new_client(app)
     try_receipt(client, receipt)
     html = client.get("/replies/report").get_data(as_text=True)
     client.post("/replies/report/message", data={"csrf_token": csrf_token(html), "message": MARKER})
+    # A reply refused (too long) is kept for the next page: sealed, like the rest of the row.
+    refused = f"{KEPT} " * 400
+    kept = client.post(
+        "/replies/report/message", data={"csrf_token": csrf_token(html), "message": refused}
+    )
+    assert kept.status_code == 303 and KEPT not in (kept.location or "")
+    shown = client.get("/replies/report")
+    assert shown.status_code == 400 and refused.strip() in shown.get_data(as_text=True)
     cookie = receipt_cookie(client)
     stored = database_bytes(app)
     for secret in (
@@ -500,8 +605,17 @@ def test_the_database_holds_no_cookie_key_and_no_time_finer_than_a_day(
         cookie.token.encode(),
         receipt.encode(),
         MARKER.encode(),
+        KEPT.encode(),
     ):
         assert secret not in stored
+    logs = caplog.text + " ".join(str(record.args) for record in caplog.records)
+    assert KEPT not in logs and MARKER not in logs
+    with database(app).session() as db:
+        # It is there, for the cookie's key only.
+        sealed = db.scalar(select(ReceiptSession.sealed))
+        assert sealed is not None
+        context = f"receipt-session:{cookie.session_id}:v1".encode()
+        assert KEPT.encode() in crypto.decrypt(cookie.key, sealed, context=context)
     with database(app).session() as db:
         row = db.scalar(select(ReceiptSession))
         assert row is not None
@@ -530,8 +644,14 @@ def test_purge_drafts_deletes_receipt_sessions_from_their_purge_day(app: Flask, 
 def test_receipts_tried_from_one_network_are_limited(make_app: Any) -> None:
     app = make_app(RATELIMIT_RECEIPT_NETWORK="3 per hour")
     guesser = new_client(app, "203.0.113.5")
-    statuses = [try_receipt(guesser, "0000000000000000").status_code for _ in range(4)]
-    assert statuses == [400, 400, 400, 429]
+    statuses = []
+    for _ in range(4):
+        response = try_receipt(guesser, "0000000000000000")
+        statuses.append(response.status_code)
+        if response.status_code == 303:  # the error page it leads to, and a refresh: GETs
+            assert guesser.get(response.location).status_code == 400
+            assert guesser.get(response.location).status_code == 400
+    assert statuses == [303, 303, 303, 429]
     refused = try_receipt(new_client(app, "203.0.113.200"), "1111111111111111")  # same /24
     html = refused.get_data(as_text=True)
     assert refused.status_code == 429
@@ -539,7 +659,7 @@ def test_receipts_tried_from_one_network_are_limited(make_app: Any) -> None:
     assert "Wait 60 minutes, then try again" in html or "Wait 59 minutes" in html
     assert 'href="/replies">Check for replies' in html
     assert "Continue your report" not in html
-    assert try_receipt(new_client(app, "198.51.100.7"), "0000000000000000").status_code == 400
+    assert try_receipt(new_client(app, "198.51.100.7"), "0000000000000000").status_code == 303
 
 
 def test_the_global_ceiling_holds_against_many_networks_in_parallel(make_app: Any) -> None:
@@ -568,7 +688,7 @@ def test_the_global_ceiling_holds_against_many_networks_in_parallel(make_app: An
     for thread in threads:
         thread.join()
     assert len(statuses) == workers * tries
-    assert statuses.count(400) == 12
+    assert statuses.count(303) == 12
     assert statuses.count(429) == workers * tries - 12
     # A network never seen before is held back too.
     assert try_receipt(new_client(app, "192.0.2.1"), "0000000000000000").status_code == 429

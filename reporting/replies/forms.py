@@ -29,6 +29,9 @@ def _normalise_newlines(value: object) -> object:
     return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
+EMPTY_RECEIPT = "Enter the 16 digits of your receipt"
+
+
 class ReceiptForm(Form):
     # No length check of its own: anything that is not a receipt gets the one answer for a
     # wrong receipt (follow_up.open_with_receipt refuses long input before normalising it).
@@ -37,7 +40,7 @@ class ReceiptForm(Form):
         widget=GovTextInput(),
         description="The 16 digits you were given when you sent your report. Spaces and "
         "dashes do not matter.",
-        validators=[_required("Enter the 16 digits of your receipt")],
+        validators=[_required(EMPTY_RECEIPT)],
     )
 
 

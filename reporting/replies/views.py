@@ -7,13 +7,14 @@ URL: the session cookie alone says which report a page is about.
 from __future__ import annotations
 
 from flask import current_app, make_response, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from .. import config, cookies, follow_up, govuk, messages
 from ..clock import utcnow
 from ..db import get_session
 from . import bp
-from .forms import MessageForm, ReceiptForm
+from .forms import EMPTY_RECEIPT, MessageForm, ReceiptForm
 
 NOT_RECOGNISED = "We could not find a report with that receipt. Check the 16 digits and try again."
 # The officers' status codes (casework.STATUSES) in the reporter's words.
@@ -34,32 +35,40 @@ def _cookie() -> follow_up.ReceiptCookie | None:
     return follow_up.ReceiptCookie.parse(request.cookies.get(cookie_name()))
 
 
+# After a POST, always a redirect to a GET (Back, refresh and a second click show a real page
+# and send nothing again). What a wrong receipt's GET is told: only which error, in the query
+# (harmless if crafted). The receipt typed is neither kept nor shown again: on a shared device,
+# nor is a wrong receipt's answer told apart from another's by anything (the same 303, the same
+# Location, the same page but for its CSRF token).
+RECEIPT_ERRORS = {"empty": EMPTY_RECEIPT, "not-found": NOT_RECOGNISED}
+
+
 @bp.route("/replies", methods=["GET", "POST"])
 def check() -> Response | tuple[str, int]:
     form = ReceiptForm()
     if not form.is_submitted():
-        return _check_page(form), 200
-    if form.validate():
-        db = get_session()
-        try:
-            cookie = follow_up.open_with_receipt(
-                db,
-                form.receipt.data or "",
-                pepper=config.receipt_pepper(current_app.config),
-                receipt_kdf=current_app.config["RECEIPT_KDF"],
-            )
-        except follow_up.ReceiptNotRecognised:
-            form.receipt.errors = [NOT_RECOGNISED]
-        else:
-            follow_up.end(db, _cookie())  # an earlier session in this browser
-            db.commit()
-            response = redirect(url_for("replies.report"), 303)
-            cookies.set_private(response, cookie_name(), cookie.value())
-            return response
-    # What was typed is never shown again: on a shared device, nor is a wrong receipt's
-    # page told apart from another's by anything but its CSRF token.
-    form.receipt.data = ""
-    return _check_page(form, errors=govuk.error_summary([form.receipt])), 400
+        error = RECEIPT_ERRORS.get(request.args.get("error", ""))
+        if error is None:
+            return _check_page(form), 200
+        form.receipt.errors = [error]
+        return _check_page(form, errors=govuk.error_summary([form.receipt])), 400
+    if not form.validate():
+        return redirect(url_for("replies.check", error="empty"), 303)
+    db = get_session()
+    try:
+        cookie = follow_up.open_with_receipt(
+            db,
+            form.receipt.data or "",
+            pepper=config.receipt_pepper(current_app.config),
+            receipt_kdf=current_app.config["RECEIPT_KDF"],
+        )
+    except follow_up.ReceiptNotRecognised:
+        return redirect(url_for("replies.check", error="not-found"), 303)
+    follow_up.end(db, _cookie())  # an earlier session in this browser
+    db.commit()
+    response = redirect(url_for("replies.report"), 303)
+    cookies.set_private(response, cookie_name(), cookie.value())
+    return response
 
 
 def _check_page(form: ReceiptForm, errors: list[dict[str, str]] | None = None) -> str:
@@ -87,38 +96,58 @@ def _show(page: follow_up.ReporterPage, form: MessageForm, status: int = 200) ->
     return html, status
 
 
+def _message_errors(form: MessageForm) -> list[str]:
+    """The form's errors for its text, else the ones messages.post would raise."""
+    if not form.message.validate(form):
+        return list(form.message.errors)
+    try:
+        messages.clean(form.message.data)
+    except messages.EmptyMessage:
+        return ["Enter your message"]
+    except messages.MessageTooLong:
+        return [f"Your message must be {messages.MESSAGE_MAX:,} characters or fewer"]
+    return []
+
+
 @bp.get("/replies/report")
 def report() -> tuple[str, int]:
     db = get_session()
     session = follow_up.load(db, _cookie())
     page = follow_up.reporter_page(db, session)
     db.commit()  # the session's new expiry, and the team's messages marked read
-    return _show(page, MessageForm(formdata=None))
+    if session.pending is None or page.thread is None:
+        return _show(page, MessageForm(formdata=None))
+    # A reply refused for its errors: shown again, with them, until one is sent (a refresh or
+    # Back shows it too; sign out, exit or 20 idle minutes forget it).
+    form = MessageForm(formdata=MultiDict({"message": session.pending}))
+    form.message.errors = _message_errors(form)
+    return _show(page, form, status=400 if form.message.errors else 200)
 
 
 @bp.post("/replies/report/message")
-def send_message() -> Response | tuple[str, int]:
+def send_message() -> Response:
     db = get_session()
-    session = follow_up.load(db, _cookie())
+    cookie = _cookie()
+    if cookie is None:
+        raise follow_up.ReceiptSessionMissing
+    session = follow_up.load(db, cookie)
+    if session.data_key is None:  # messages are not available yet: the page says why
+        db.commit()
+        return redirect(url_for("replies.report"), 303)
     form = MessageForm()
     if form.validate():
         try:
             follow_up.reply(db, session, form.message.data or "", today=utcnow().date())
-        except messages.EmptyMessage:
-            form.message.errors = ["Enter your message"]
-        except messages.MessageTooLong:
-            form.message.errors = [
-                f"Your message must be {messages.MESSAGE_MAX:,} characters or fewer"
-            ]
-        except follow_up.MessagesUnavailable:
-            db.commit()
-            return redirect(url_for("replies.report"), 303)  # the page says why
+        except messages.MessageError:
+            pass  # the next page says why, as for the form's own errors
         else:
+            follow_up.keep_pending(db, cookie, session, None)
             db.commit()
             return redirect(url_for("replies.report", sent="1"), 303)
-    page = follow_up.reporter_page(db, session)
+    # Kept, sealed with the session, for the page the redirect shows (and a refresh of it).
+    follow_up.keep_pending(db, cookie, session, request.form.get("message", ""))
     db.commit()
-    return _show(page, form, status=400)
+    return redirect(url_for("replies.report"), 303)
 
 
 @bp.post("/replies/sign-out")

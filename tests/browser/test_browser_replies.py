@@ -117,17 +117,30 @@ def the_loop(page: Any, live_server: Any, audit: Audit) -> None:
     assert page.get_by_role("heading", name="Check for replies", level=1).is_visible()
     audit("check for replies")
 
+    # Every POST answers with a redirect: the error pages are GETs, so Reload and Back show
+    # them again and never ask to send the form again.
     response = click(page, "Continue")
     assert response.status == 400
+    assert page.url == f"{live_server.url}/replies?error=empty"
     assert page.locator(".govuk-error-summary").is_visible()
+    response = page.reload()
+    assert response.status == 400 and response.request.method == "GET"
+    assert "Enter the 16 digits of your receipt" in page.locator("main").inner_text()
     audit("check for replies: nothing typed")
 
     page.get_by_label("Your receipt").fill("1234 5678 9012 3456")
     response = click(page, "Continue")
     assert response.status == 400
+    assert page.url == f"{live_server.url}/replies?error=not-found"
     assert "We could not find a report with that receipt" in page.locator("main").inner_text()
     assert page.get_by_label("Your receipt").input_value() == ""
     audit("check for replies: wrong receipt")
+    response = page.go_back()
+    assert response.status == 400 and page.url == f"{live_server.url}/replies?error=empty"
+    response = page.go_forward()
+    assert response.status == 400 and response.request.method == "GET"
+    assert "We could not find a report with that receipt" in page.locator("main").inner_text()
+    assert page.get_by_label("Your receipt").input_value() == ""
 
     page.get_by_label("Your receipt").fill(receipt.replace(" ", "-"))
     response = click(page, "Continue")
@@ -139,10 +152,29 @@ def the_loop(page: Any, live_server: Any, audit: Audit) -> None:
     assert "browser" not in main  # never the answers (every free-text one carries it)
     audit("your report")
 
+    report_url = f"{live_server.url}/replies/report"
     response = click(page, "Send message")
     assert response.status == 400
+    assert page.url == report_url
     assert page.locator(".govuk-error-summary").is_visible()
+    response = page.reload()
+    assert response.status == 400 and response.request.method == "GET"
+    assert "Enter your message" in page.locator(".govuk-error-summary").inner_text()
     audit("your report: empty message")
+
+    too_long = "Too long. " * 301
+    page.get_by_label("Send a message to the team").fill(too_long)
+    response = click(page, "Send message")
+    assert response.status == 400 and page.url == report_url
+    assert "3,000 characters or fewer" in page.locator(".govuk-error-summary").inner_text()
+    assert page.get_by_label("Send a message to the team").input_value() == too_long
+    response = page.reload()  # what was typed survives a refresh, and Back
+    assert response.status == 400
+    assert page.get_by_label("Send a message to the team").input_value() == too_long
+    response = page.go_back()
+    assert response.status == 400 and page.url == report_url
+    assert page.get_by_label("Send a message to the team").input_value() == too_long
+    audit("your report: message too long")
 
     page.get_by_label("Send a message to the team").fill("Yes, thank you.\nIt stopped.")
     response = click(page, "Send message")
@@ -169,7 +201,7 @@ def test_replies_with_javascript_on(new_page: Any, live_server: Any) -> None:
     page = new_page()
     audit = Audit(page, live_server.url)
     the_loop(page, live_server, audit)
-    assert len(audit.audited) == 8
+    assert len(audit.audited) == 9
     audit.assert_none()
 
 
@@ -182,7 +214,7 @@ def test_replies_with_javascript_off(new_page: Any, live_server: Any) -> None:
     runner.route("**/*.js", lambda route: route.abort())
     audit = Audit(page, live_server.url, runner)
     the_loop(page, live_server, audit)
-    assert len(audit.audited) == 8
+    assert len(audit.audited) == 9
     audit.assert_none()
 
 
