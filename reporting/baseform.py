@@ -1,4 +1,4 @@
-"""The base of every form (FlaskForm with a typed constructor) and of every choice field.
+"""The base of every form (FlaskForm with a typed constructor), and the field parts forms share.
 
 Flask-WTF does not annotate ``FlaskForm.__init__``, so under strict mypy every call to a form
 would be an untyped call; annotating it here, once, keeps that check on for everything else.
@@ -6,10 +6,14 @@ would be an untyped call; annotating it here, once, keeps that check on for ever
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
+from wtforms import Field
 from wtforms.fields.choices import SelectFieldBase
+from wtforms.form import BaseForm
+from wtforms.validators import StopValidation
 
 ChoiceField = TypeVar("ChoiceField", bound=SelectFieldBase)
 
@@ -33,3 +37,23 @@ class Form(FlaskForm):
 
     def validate_on_submit(self, extra_validators: Any = None) -> bool:
         return self.is_submitted() and self.validate(extra_validators=extra_validators)
+
+
+def required(message: str) -> Callable[[BaseForm, Field], None]:
+    """A validator refusing an empty or blank answer with ``message``.
+
+    Not DataRequired: that also sets the ``required`` flag, which the GOV.UK widgets turn into
+    a browser-side check (GOV.UK validates on the server).
+    """
+
+    def check(_form: BaseForm, field: Field) -> None:
+        if not (field.data or "").strip():
+            field.errors = []
+            raise StopValidation(message)
+
+    return check
+
+
+def normalise_newlines(value: object) -> object:
+    """A filter: browsers send CRLF, but count (and people see) one character per line break."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value

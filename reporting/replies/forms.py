@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovTextInput
-from wtforms import Field, StringField, TextAreaField
-from wtforms.form import BaseForm
-from wtforms.validators import Length, StopValidation
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
 
-from ..baseform import Form
+from ..baseform import Form, normalise_newlines, required
 from ..messages import MESSAGE_MAX
-
-
-def _required(message: str) -> Callable[[BaseForm, Field], None]:
-    # Not DataRequired: that sets the `required` flag, a browser-side check (GOV.UK validates
-    # on the server).
-    def check(_form: BaseForm, field: Field) -> None:
-        if not (field.data or "").strip():
-            field.errors = []
-            raise StopValidation(message)
-
-    return check
-
-
-def _normalise_newlines(value: object) -> object:
-    # Browsers send CRLF, but count (and people see) one character per line break.
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
-
 
 EMPTY_RECEIPT = "Enter the 16 digits of your receipt"
 
@@ -40,7 +20,7 @@ class ReceiptForm(Form):
         widget=GovTextInput(),
         description="The 16 digits you were given when you sent your report. Spaces and "
         "dashes do not matter.",
-        validators=[_required(EMPTY_RECEIPT)],
+        validators=[required(EMPTY_RECEIPT)],
     )
 
 
@@ -49,9 +29,9 @@ class MessageForm(Form):
         "Send a message to the team",
         widget=GovCharacterCount(),
         description="Only the reviewing officers can read it.",
-        filters=[_normalise_newlines],
+        filters=[normalise_newlines],
         validators=[
-            _required("Enter your message"),
+            required("Enter your message"),
             Length(
                 max=MESSAGE_MAX,
                 message=f"Your message must be {MESSAGE_MAX:,} characters or fewer",

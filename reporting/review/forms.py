@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -23,7 +23,7 @@ from wtforms import Field, HiddenField, RadioField, SelectField, StringField, Te
 from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
-from ..baseform import Form, choice_field
+from ..baseform import Form, choice_field, normalise_newlines, required
 from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
 from ..casework.actions import NOTE_MAX
 from ..casework.filters import ListFilters
@@ -52,22 +52,6 @@ def parse_date(text: str) -> dt.date:
         return dt.date(year, month, day)
     except ValueError:
         raise ValueError("real") from None
-
-
-def _required(message: str) -> Callable[[BaseForm, Field], None]:
-    # Not DataRequired: that also sets the `required` flag, which the GOV.UK widgets turn into
-    # a browser-side check.
-    def check(_form: BaseForm, field: Field) -> None:
-        if not (field.data or "").strip():
-            field.errors = []
-            raise StopValidation(message)
-
-    return check
-
-
-def _normalise_newlines(value: object) -> object:
-    # Browsers send CRLF, but count (and people see) one character per line break.
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def short_label(label: str) -> str:
@@ -307,9 +291,9 @@ class NoteForm(Form):
         "Add a note",
         widget=GovCharacterCount(),
         description="Only officers can read notes. They are encrypted like the report.",
-        filters=[_normalise_newlines],
+        filters=[normalise_newlines],
         validators=[
-            _required("Enter the note"),
+            required("Enter the note"),
             Length(
                 max=NOTE_MAX,
                 message=f"The note must be {NOTE_MAX:,} characters or fewer",
@@ -326,9 +310,9 @@ class MessageForm(Form):
             "The reporter sees it only when they check for replies with their receipt. Do not "
             "include anything that would harm them if someone else using their device saw it."
         ),
-        filters=[_normalise_newlines],
+        filters=[normalise_newlines],
         validators=[
-            _required("Enter a message to the reporter"),
+            required("Enter a message to the reporter"),
             Length(
                 max=MESSAGE_MAX,
                 message=f"The message must be {MESSAGE_MAX:,} characters or fewer",
