@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import clocks, crypto
+from . import clocks, crypto, follow_up
 
 NORTHAMPTONSHIRE_DISTRICTS: list[tuple[str, str]] = [
     ("corby", "Corby"),
@@ -158,6 +158,11 @@ DEFAULTS: dict[str, object] = {
     "RECEIPT_KDF": crypto.RECEIPT_KDF,
     "PASSWORD_KDF": crypto.PASSWORD_KDF,
     "DRAFT_IDLE_MINUTES": 60,
+    # A receipt session ends this long after the last request (5 to 60: a shared device must
+    # not keep it); the warning, with "Stay signed in", opens this many seconds before (as the
+    # journey's does, journey/keepalive.py).
+    "RECEIPT_IDLE_MINUTES": follow_up.IDLE_MINUTES,
+    "RECEIPT_WARNING_SECONDS": 5 * 60,
     # The confirmation page's promise, and each report's first-look due date: working days
     # (England and Wales) after the day a report arrives.
     "FIRST_LOOK_WORKING_DAYS": clocks.FIRST_LOOK_WORKING_DAYS,
@@ -262,6 +267,7 @@ def validate(config: Mapping[str, Any]) -> None:
     days = config.get("FIRST_LOOK_WORKING_DAYS")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
         raise ConfigError("FIRST_LOOK_WORKING_DAYS must be a whole number of days, 1 to 30.")
+    _validate_receipt_timing(config)
     for key in _KDF_KEYS:
         params = config.get(key)
         if not isinstance(params, crypto.Argon2Params):
@@ -274,6 +280,18 @@ def validate(config: Mapping[str, Any]) -> None:
                 f"{key} is below the floor of {memory} KiB and {passes} passes: such a cost "
                 "is for tests only."
             )
+
+
+def _validate_receipt_timing(config: Mapping[str, Any]) -> None:
+    """The receipt session's idle time, bounded, and its warning, which must fit inside it."""
+    minutes, warning = config.get("RECEIPT_IDLE_MINUTES"), config.get("RECEIPT_WARNING_SECONDS")
+    if type(minutes) is not int or not 5 <= minutes <= 60:
+        raise ConfigError("RECEIPT_IDLE_MINUTES must be a whole number of minutes, 5 to 60.")
+    if type(warning) is not int or not 60 <= warning < minutes * 60:
+        raise ConfigError(
+            "RECEIPT_WARNING_SECONDS must be a whole number of seconds, at least 60 (time to "
+            "read the warning and act, WCAG 2.2.1) and less than RECEIPT_IDLE_MINUTES."
+        )
 
 
 def receipt_pepper(config: Mapping[str, Any]) -> bytes:

@@ -36,7 +36,8 @@ from .models import ReceiptSession as ReceiptSessionRow
 from .models import Report
 
 # How long a session lasts after the reporter's last request: long enough to read and write
-# a reply, short enough that a shared device does not keep it.
+# a reply, short enough that a shared device does not keep it. The default of the
+# RECEIPT_IDLE_MINUTES setting, which the views pass in.
 IDLE_MINUTES = 20
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -134,6 +135,16 @@ def _open(cookie: ReceiptCookie, sealed: bytes) -> ReceiptSession | None:
     return ReceiptSession(values["report"], data_key, until, values.get("pending"))
 
 
+def _find(db: Session, cookie: ReceiptCookie | None) -> ReceiptSession | None:
+    """The cookie's session as sealed, expired or not; None if there is none it opens."""
+    if cookie is None:
+        return None
+    sealed = db.scalar(
+        select(ReceiptSessionRow.sealed).where(ReceiptSessionRow.id == cookie.session_id)
+    )
+    return _open(cookie, sealed) if sealed is not None else None
+
+
 def _save(db: Session, cookie: ReceiptCookie, session: ReceiptSession) -> None:
     db.execute(
         update(ReceiptSessionRow)
@@ -210,21 +221,27 @@ def load(
     ReceiptSessionMissing if there is none (or the cookie's key does not open it);
     ReceiptSessionExpired, the row deleted, if its idle time has run out.
     """
-    if cookie is None:
+    session = _find(db, cookie)
+    if cookie is None or session is None:
         raise ReceiptSessionMissing
     now = now or utcnow()
-    sealed = db.scalar(
-        select(ReceiptSessionRow.sealed).where(ReceiptSessionRow.id == cookie.session_id)
-    )
-    session = _open(cookie, sealed) if sealed is not None else None
-    if session is None:
-        raise ReceiptSessionMissing
     if session.expires_at <= now:
         end(db, cookie)
         raise ReceiptSessionExpired
     session = replace(session, expires_at=now + dt.timedelta(minutes=idle_minutes))
     _save(db, cookie, session)
     return session
+
+
+def seconds_left(db: Session, cookie: ReceiptCookie | None, now: dt.datetime | None = None) -> int:
+    """Seconds until the cookie's session ends (0: none, or ended); its expiry is untouched.
+
+    Only the cookie's key opens the expiry, so only this request can tell its page the time.
+    """
+    session = _find(db, cookie)
+    if session is None:
+        return 0
+    return max(0, int((session.expires_at - (now or utcnow())).total_seconds()))
 
 
 def keep_pending(

@@ -96,6 +96,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "replies.report": PUBLIC,
     "replies.send_message": PUBLIC,
     "replies.sign_out": PUBLIC,
+    "replies.keep_alive": PUBLIC,
     "replies.signed_out": PUBLIC,
     # Signing in, and the invitation link, come before any session.
     "auth.sign_in": PUBLIC,

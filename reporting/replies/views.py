@@ -15,6 +15,7 @@ from ..clock import utcnow
 from ..db import get_session
 from . import bp
 from .forms import EMPTY_RECEIPT, MessageForm, ReceiptForm
+from .keepalive import idle_minutes
 
 NOT_RECOGNISED = "We could not find a report with that receipt. Check the 16 digits and try again."
 # The officers' status codes (casework.STATUSES) in the reporter's words.
@@ -61,6 +62,7 @@ def check() -> Response | tuple[str, int]:
             form.receipt.data or "",
             pepper=config.receipt_pepper(current_app.config),
             receipt_kdf=current_app.config["RECEIPT_KDF"],
+            idle_minutes=idle_minutes(),
         )
     except follow_up.ReceiptNotRecognised:
         return redirect(url_for("replies.check", error="not-found"), 303)
@@ -77,7 +79,7 @@ def _check_page(form: ReceiptForm, errors: list[dict[str, str]] | None = None) -
         title="Check for replies",
         form=form,
         errors=errors or [],
-        idle_minutes=follow_up.IDLE_MINUTES,
+        idle_minutes=idle_minutes(),
     )
 
 
@@ -89,7 +91,7 @@ def _show(page: follow_up.ReporterPage, form: MessageForm, status: int = 200) ->
         status_words=STATUS_WORDS.get(page.status, "Received"),
         form=form,
         message_max=messages.MESSAGE_MAX,
-        idle_minutes=follow_up.IDLE_MINUTES,
+        idle_minutes=idle_minutes(),
         errors=govuk.error_summary([form.message]),
         sent=request.args.get("sent") == "1" and status == 200,
     )
@@ -112,13 +114,13 @@ def _message_errors(form: MessageForm) -> list[str]:
 @bp.get("/replies/report")
 def report() -> tuple[str, int]:
     db = get_session()
-    session = follow_up.load(db, _cookie())
+    session = follow_up.load(db, _cookie(), idle_minutes=idle_minutes())
     page = follow_up.reporter_page(db, session)
     db.commit()  # the session's new expiry, and the team's messages marked read
     if session.pending is None or page.thread is None:
         return _show(page, MessageForm(formdata=None))
     # A reply refused for its errors: shown again, with them, until one is sent (a refresh or
-    # Back shows it too; sign out, exit or 20 idle minutes forget it).
+    # Back shows it too; sign out, exit or the idle time forget it).
     form = MessageForm(formdata=MultiDict({"message": session.pending}))
     form.message.errors = _message_errors(form)
     return _show(page, form, status=400 if form.message.errors else 200)
@@ -130,7 +132,7 @@ def send_message() -> Response:
     cookie = _cookie()
     if cookie is None:
         raise follow_up.ReceiptSessionMissing
-    session = follow_up.load(db, cookie)
+    session = follow_up.load(db, cookie, idle_minutes=idle_minutes())
     if session.data_key is None:  # messages are not available yet: the page says why
         db.commit()
         return redirect(url_for("replies.report"), 303)
@@ -175,7 +177,7 @@ def _session_ended(error: Exception) -> Response:
         render_template(
             "replies/ended.html",
             title="You have been signed out of your report",
-            minutes=follow_up.IDLE_MINUTES,
+            minutes=idle_minutes(),
             typed=typed[: messages.MESSAGE_MAX],
         ),
         410 if isinstance(error, follow_up.ReceiptSessionExpired) else 404,

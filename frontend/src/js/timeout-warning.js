@@ -1,16 +1,20 @@
-// Unsent answers are deleted after a while without activity. A few minutes before, warn and
-// offer to keep them (WCAG 2.2.1 Timing Adjustable), as GOV.UK services' timeout warnings do.
-// The dialog's form posts to the keep-alive endpoint, which answers 204 No Content: the browser
-// stays on this page, with whatever was typed, and the server moves the deadline back. If the
-// answers have gone already, the answer to the post is the page that says so.
-// Without JavaScript the dialog stays closed (journey/_timeout_warning.html).
+// Unsent answers are deleted, and a receipt session ends, after a while without activity. A
+// few minutes before, warn and offer to stay (WCAG 2.2.1 Timing Adjustable), as GOV.UK
+// services' timeout warnings do. The dialog says when (data-seconds-left, data-idle-seconds,
+// data-warn-seconds); its keep-alive form (the one marked data-timeout-keep-alive, else its
+// first) posts to an endpoint that answers 204 No Content: the browser stays on this page, with
+// whatever was typed, and the server moves the deadline back. If the answers or the session
+// have gone already, the answer to the post is the page that says so. Any other form in the
+// dialog (such as "Sign out") is left to do what it does.
+// Without JavaScript the dialog stays closed (journey/_timeout_warning.html,
+// replies/_timeout_warning.html).
 const dialog = document.querySelector('[data-module="app-timeout-warning"]')
 
 if (dialog && typeof dialog.showModal === 'function') {
   const idleMs = Number(dialog.dataset.idleSeconds) * 1000
   const warnMs = Number(dialog.dataset.warnSeconds) * 1000
   const countdown = dialog.querySelector('[data-timeout-countdown]')
-  const form = dialog.querySelector('form')
+  const form = dialog.querySelector('form[data-timeout-keep-alive]') || dialog.querySelector('form')
   let deadline = Date.now() + Number(dialog.dataset.secondsLeft) * 1000
   let returnFocus = null
   let timer = 0
