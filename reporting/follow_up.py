@@ -22,6 +22,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -237,11 +238,12 @@ def seconds_left(db: Session, cookie: ReceiptCookie | None, now: dt.datetime | N
     """Seconds until the cookie's session ends (0: none, or ended); its expiry is untouched.
 
     Only the cookie's key opens the expiry, so only this request can tell its page the time.
+    Rounded up: a page's script that reloads when they have passed finds the session ended.
     """
     session = _find(db, cookie)
     if session is None:
         return 0
-    return max(0, int((session.expires_at - (now or utcnow())).total_seconds()))
+    return max(0, math.ceil((session.expires_at - (now or utcnow())).total_seconds()))
 
 
 def keep_pending(

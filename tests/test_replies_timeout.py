@@ -14,10 +14,12 @@ from flask import Flask, render_template
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from reporting import clock, create_app, follow_up
 from reporting.config import ConfigError
 from reporting.db import database
+from reporting.models import ReceiptSession
 
 from .helpers import base_config, csrf_token
 from .test_replies import COOKIE, new_client, open_session_at, send, session_count, try_receipt
@@ -103,6 +105,11 @@ def test_stay_signed_in_pushes_the_end_back_and_keeps_what_was_refused(
     assert 20 * 60 - 5 <= seconds_left(app, client) <= 20 * 60
     page = client.get("/replies/report")
     assert page.status_code == 400 and "Enter your message" in page.get_data(as_text=True)
+    # The new end is sealed: in clear the row keeps only its purge day, never a time.
+    with database(app).session() as db:
+        row = db.execute(select(ReceiptSession)).scalar_one()
+        assert type(row.purge_on) is dt.date
+        assert set(ReceiptSession.__table__.columns.keys()) == {"id", "sealed", "purge_on"}
 
 
 def test_stay_signed_in_and_every_page_read_the_setting(make_app: Any, team: Any) -> None:

@@ -18,6 +18,10 @@ if (dialog && typeof dialog.showModal === 'function') {
   let deadline = Date.now() + Number(dialog.dataset.secondsLeft) * 1000
   let returnFocus = null
   let timer = 0
+  // The server's end can fall a moment after ours (its seconds rounded, the time a keep-alive
+  // took to arrive), and a page loaded before it would start the idle time again: reload a
+  // little after the end, so that the page finds the answers or the session gone.
+  const graceMs = 2000
 
   // Rounded down: never promise more time than is left.
   const timeLeft = (ms) => {
@@ -28,20 +32,20 @@ if (dialog && typeof dialog.showModal === 'function') {
 
   const tick = () => {
     const left = deadline - Date.now()
-    if (left <= 0) {
+    if (left <= -graceMs) {
       // Gone: load the page again (a GET, never a repost) so the server says what happened.
       window.location.assign(window.location.href)
       return
     }
     if (left <= warnMs) {
-      countdown.textContent = timeLeft(left)
+      countdown.textContent = timeLeft(Math.max(0, left))
       if (!dialog.open) {
         returnFocus = document.activeElement
         dialog.showModal() // moves focus into the dialog, to its button
       }
     }
     // Timers are slowed in background tabs: check the clock again rather than count on them.
-    const wait = left > warnMs ? left - warnMs : left % 60000 || 60000
+    const wait = left > warnMs ? left - warnMs : left > 0 ? left % 60000 || 60000 : left + graceMs
     timer = window.setTimeout(tick, Math.max(250, Math.min(wait, 15000)))
   }
 

@@ -115,6 +115,24 @@ def test_escape_stays_and_sign_out_in_the_warning_signs_out(
 
 
 @pytest.mark.browser
+def test_when_the_time_runs_out_the_page_says_they_were_signed_out(
+    new_page: Any, live_server: Any
+) -> None:
+    page = new_page()
+    signed_in(live_server, page)
+    # Too short for a deployment (the settings refuse it), set while running: 12 seconds.
+    live_server.app.config["RECEIPT_IDLE_MINUTES"] = 0.2
+    page.reload()
+    dialog = page.locator('dialog[data-module="app-timeout-warning"]')
+    dialog.wait_for(state="visible")  # at once: less time is left than the warning's
+    assert "less than a minute" in dialog.inner_text()
+    page.get_by_role("heading", name="You have been signed out of your report").wait_for(
+        timeout=30_000
+    )
+    assert sessions(live_server.app) == 0
+
+
+@pytest.mark.browser
 def test_without_javascript_the_page_says_how_long_and_what_happens(
     new_page: Any, live_server: Any
 ) -> None:
