@@ -8,12 +8,20 @@ import datetime as dt
 import re
 from html.parser import HTMLParser
 from typing import Any
+from unittest import mock
 
 import pytest
 from flask import Flask, render_template
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 
 from reporting import clock, create_app, follow_up
@@ -21,7 +29,7 @@ from reporting.config import ConfigError
 from reporting.db import database
 from reporting.models import ReceiptSession
 
-from .helpers import base_config, csrf_token
+from .helpers import HttpsClient, base_config, csrf_token
 from .test_replies import COOKIE, new_client, open_session_at, send, session_count, try_receipt
 
 KEEP_ALIVE = "/replies/keep-alive"
@@ -306,3 +314,114 @@ def test_the_idle_time_and_the_warning_must_be_sensible(
                 "RECEIPT_WARNING_SECONDS": warning,
             }
         )
+
+
+# --- Reading slowly, staying, going away: a state machine ------------------------------------
+
+IDLE = follow_up.IDLE_MINUTES
+
+
+class StayingSignedIn(RuleBasedStateMachine):
+    """One browser on the report page: the page, "Stay signed in" (with and without its token,
+    twice over), time passing, sign out, a lost cookie. The model: is there a session, and how
+    long since its last request."""
+
+    def __init__(self, app: Flask, receipt: str) -> None:
+        super().__init__()
+        self.app, self.receipt = app, receipt
+        app.test_client_class = HttpsClient
+        self.client = app.test_client()
+        self.offset = dt.timedelta()  # how far the receipt sessions' clock has moved
+        self.idle = dt.timedelta()
+        self.alive = False
+        self.token = ""
+
+    def _clock(self) -> Any:
+        return mock.patch.object(follow_up, "utcnow", lambda: clock.utcnow() + self.offset)
+
+    @initialize()
+    def sign_in(self) -> None:
+        with self._clock():
+            try_receipt(self.client, self.receipt)
+            page = self.client.get("/replies/report")
+        assert page.status_code == 200
+        self.token, self.alive = csrf_token(page.get_data(as_text=True)), True
+
+    def _expect_ended(self, response: Any) -> None:
+        ran_out = self.alive and self.idle >= dt.timedelta(minutes=IDLE)
+        assert response.status_code == (410 if ran_out else 404), response.status_code
+        assert SIGNED_OUT in response.get_data(as_text=True)
+        self.alive = False
+
+    def _live(self) -> bool:
+        return self.alive and self.idle < dt.timedelta(minutes=IDLE)
+
+    @rule()
+    def read_the_page(self) -> None:
+        with self._clock():
+            response = self.client.get("/replies/report")
+        if not self._live():
+            self._expect_ended(response)
+            return
+        assert response.status_code == 200
+        self.idle = dt.timedelta()
+        html = response.get_data(as_text=True)
+        left = int(dialog_of(html).attributes["data-seconds-left"] or 0)
+        assert IDLE * 60 - 5 <= left <= IDLE * 60
+
+    @rule()
+    def stay_signed_in(self) -> None:
+        with self._clock():
+            response = self.client.post(KEEP_ALIVE, data={"csrf_token": self.token})
+        if not self._live():
+            self._expect_ended(response)
+            return
+        assert response.status_code == 204 and response.get_data() == b""
+        self.idle = dt.timedelta()
+
+    @rule(token=st.sampled_from(["", "forged", "x" * 200]))
+    def stay_without_a_good_token(self, token: str) -> None:
+        with self._clock():
+            response = self.client.post(KEEP_ALIVE, data={"csrf_token": token} if token else {})
+        assert response.status_code == 400  # refused before the session is looked at
+
+    @rule(minutes=st.sampled_from([1, 5, IDLE - 1, IDLE, IDLE + 1]))
+    def time_passes(self, minutes: int) -> None:
+        self.offset += dt.timedelta(minutes=minutes)
+        self.idle += dt.timedelta(minutes=minutes)
+
+    @rule()
+    def sign_out(self) -> None:
+        with self._clock():
+            response = self.client.post("/replies/sign-out", data={"csrf_token": self.token})
+        assert response.status_code == 303
+        self.alive = False
+
+    @rule()
+    def lose_the_cookie(self) -> None:
+        self.client.delete_cookie(COOKIE)
+        self.alive = False
+
+    @invariant()
+    def the_time_left_is_the_models(self) -> None:
+        stored = self.client.get_cookie(COOKIE)
+        if stored is None:
+            assert not self.alive
+            return
+        with self._clock(), database(self.app).session() as db:
+            left = follow_up.seconds_left(db, follow_up.ReceiptCookie.parse(stored.value))
+        expected = max(0, IDLE * 60 - int(self.idle.total_seconds())) if self.alive else 0
+        assert expected - 5 <= left <= expected, (left, expected)
+
+
+def test_staying_signed_in_survives_what_people_do(app: Flask, team: Any) -> None:
+    _reference, receipt = send(app)
+    run_state_machine_as_test(
+        lambda: StayingSignedIn(app, receipt),
+        settings=settings(
+            max_examples=25,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
