@@ -115,6 +115,7 @@ def generate(start: int, stop: int, officer_id: int, rng: random.Random) -> Iter
                 "id": report_id,
                 "reference": reference_for(number),
                 "received_on": received_on,
+                "arrival": number + 1,
                 "due_on": clocks.due_on(received_on),
                 "first_looked_on": looked_on,
                 "status": status,
