@@ -384,7 +384,7 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
     results = page.locator("#results")
     assert "1 to 1 of 1 report, newest first" in results.inner_text()
     listed = results.locator("li", has_text=reference)
-    assert listed.locator(".govuk-tag").inner_text().strip() == "New"
+    assert listed.locator(".govuk-task-list__status .govuk-tag").inner_text().strip() == "New"
     assert "Assigned to: nobody" in listed.inner_text()
     with page.expect_navigation():
         listed.get_by_role("link", name=reference).click()
@@ -440,7 +440,7 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
     # The list agrees: closed, assigned to them, nothing new left.
     visit(page, "/staff/reports/?assigned=me&status=closed")
     listed = page.locator("#results li", has_text=reference)
-    assert listed.locator(".govuk-tag").inner_text().strip() == "Closed"
+    assert listed.locator(".govuk-task-list__status .govuk-tag").inner_text().strip() == "Closed"
     assert name in listed.inner_text()
     visit(page, "/staff/reports/?status=new")
     assert "No reports match these filters." in page.locator("#results").inner_text()
