@@ -7,7 +7,8 @@
 * ``reports.arrival``: the order reports arrived in (1, 2, 3...), unique, never a time of
   day. Reports already there are numbered in the order the list showed them until now:
   received_on, then reference. The list's order indexes take arrival where they had the
-  reference.
+  reference; and ``reports (status, arrival)`` counts, per status, the reports new to an
+  officer.
 * ``seen_marks``: each officer's "seen up to" arrival, for "new since you last looked".
 
 Revision ID: 0016
@@ -60,6 +61,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_reports_status_received_on_arrival", ["status", "received_on", "arrival", "id"]
         )
+        batch_op.create_index("ix_reports_status_arrival", ["status", "arrival"])
     op.create_table(
         "seen_marks",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -77,6 +79,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("seen_marks")
     with op.batch_alter_table("reports") as batch_op:
+        batch_op.drop_index("ix_reports_status_arrival")
         batch_op.drop_index("ix_reports_status_received_on_arrival")
         batch_op.drop_index("ix_reports_received_on_arrival")
         batch_op.create_index(

@@ -72,6 +72,8 @@ class Report(Base):
         Index("ix_reports_reporter_type_status", "reporter_type", "status"),
         # Overdue (nobody has looked, due before today), counted per status: the index alone.
         Index("ix_reports_status_first_looked_on_due_on", "status", "first_looked_on", "due_on"),
+        # New since an officer last looked (arrival above their mark), counted per status.
+        Index("ix_reports_status_arrival", "status", "arrival"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
