@@ -16,9 +16,11 @@ What it does:
    realistic size: the answers and the reporter's public key make a row ~3 KB, which matters
    to SQLite, whose rows then fill a page each), and times the list page and one filtered list
    (``status=new&district=kettering&strand=race``) and the overdue reports
-   (``first_look=overdue``): median of --repeat requests after a warm-up. Each report has its
-   first-look clock (due 2 working days after arrival; looked at within days, except half the
-   "new" ones), so the page shows due dates and overdue markers as it does in service.
+   (``first_look=overdue``) and those new since the officer last looked (``seen=new``: the
+   last 50 to arrive, received today): median of --repeat requests after a warm-up. Each
+   report has its first-look clock (due 2 working days after arrival; looked at within days,
+   except half the "new" ones), so the page shows due dates and overdue markers as it does in
+   service.
    Then tops up to 100,000 reports and times both again. PostgreSQL gets VACUUM ANALYZE after each
    load, as autovacuum would;
    SQLite gets no ANALYZE, as the app runs none.
@@ -58,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 from reporting import clocks, create_app, credentials, crypto, migrate  # noqa: E402
 from reporting.auth import totp  # noqa: E402
-from reporting.casework import listing  # noqa: E402
+from reporting.casework import listing, seen  # noqa: E402
 from reporting.config import HATE_STRANDS, NORTHAMPTONSHIRE_DISTRICTS  # noqa: E402
 from reporting.db import database  # noqa: E402
 from reporting.models import Report, ReportStrand  # noqa: E402
@@ -71,6 +73,7 @@ LIST = "/staff/reports/"
 FILTERED = "/staff/reports/?status=new&district=kettering&strand=race"
 FILTERS = listing.ListFilters(status="new", district="kettering", strand="race")
 OVERDUE = "/staff/reports/?first_look=overdue"
+NEW_TO_ME = "/staff/reports/?seen=new"
 STATUS_WEIGHTS = {"new": 10, "in-review": 10, "referred": 15, "closed": 65}
 REPORTER_TYPES = ["victim", "witness", "someone-else", "centre"]
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -82,6 +85,7 @@ class Figures:
     list_ms: float
     filtered_ms: float
     overdue_ms: float
+    new_ms: float
     queries: dict[str, float] = field(default_factory=dict)
 
 
@@ -115,6 +119,7 @@ def generate(start: int, stop: int, officer_id: int, rng: random.Random) -> Iter
                 "id": report_id,
                 "reference": reference_for(number),
                 "received_on": received_on,
+                "arrival": number + 1,
                 "due_on": clocks.due_on(received_on),
                 "first_looked_on": looked_on,
                 "status": status,
@@ -217,6 +222,21 @@ def median_ms(action: Callable[[], Any], repeat: int, warmup: int = 3) -> float:
     return statistics.median(timings) * 1000
 
 
+NEW_REPORTS = 50
+
+
+def mark_seen(app: Flask, officer_id: int, size: int) -> None:
+    """The officer has seen all but the last NEW_REPORTS to arrive; those arrived today (the
+    last to arrive are the newest, as in service)."""
+    with database(app).session() as db:
+        seen.mark_seen(db, officer_id, size - NEW_REPORTS)
+        db.execute(
+            text("UPDATE reports SET received_on = :today WHERE arrival > :mark"),
+            {"today": dt.date.today(), "mark": size - NEW_REPORTS},
+        )
+        db.commit()
+
+
 def measure(app: Flask, client: FlaskClient, size: int, repeat: int) -> Figures:
     def get(path: str) -> Callable[[], None]:
         def action() -> None:
@@ -230,6 +250,7 @@ def measure(app: Flask, client: FlaskClient, size: int, repeat: int) -> Figures:
         median_ms(get(LIST), repeat),
         median_ms(get(FILTERED), repeat),
         median_ms(get(OVERDUE), repeat),
+        median_ms(get(NEW_TO_ME), repeat),
     )
     with database(app).session() as db:
         for name, filters in (("list", listing.ListFilters()), ("filtered", FILTERS)):
@@ -284,11 +305,13 @@ def run_backend(name: str, database_url: str, repeat: int) -> list[Figures]:
             seconds = load(app, loaded, size, officer_id, rng)
             loaded = size
             print(f"   loaded {size:,} reports ({seconds:.1f} s)")
+            mark_seen(app, officer_id, size)
             figures = measure(app, client, size, repeat)
             results.append(figures)
             print(
                 f"   {size:>7,} reports: list {figures.list_ms:6.1f} ms, "
-                f"filtered {figures.filtered_ms:6.1f} ms, overdue {figures.overdue_ms:6.1f} ms"
+                f"filtered {figures.filtered_ms:6.1f} ms, overdue {figures.overdue_ms:6.1f} ms, "
+                f"new to me {figures.new_ms:6.1f} ms"
             )
             for query, ms in figures.queries.items():
                 print(f"       {query:<32} {ms:6.2f} ms")
@@ -305,6 +328,7 @@ def summary(name: str, results: list[Figures]) -> None:
         ("list", "list_ms"),
         ("filtered", "filtered_ms"),
         ("overdue", "overdue_ms"),
+        ("new to me", "new_ms"),
     ):
         a, b = getattr(small, attr), getattr(large, attr)
         ratio = b / a if a else float("inf")

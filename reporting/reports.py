@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Insert, insert, select
+from sqlalchemy import Connection, Insert, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -59,14 +59,38 @@ _DIALECT_INSERTS: dict[str, Callable[[type[Report]], sqlite.Insert | postgresql.
 }
 
 
+# Tries at inserting a report before giving up: a reference clash is rare (~40 bits), and a
+# lost race for an arrival number means another send has just committed (see below).
+REFERENCE_TRIES = 5
+ARRIVAL_TRIES = 50
+
+
 @functools.cache  # built once per database, like the drafts' statements
 def _insert_report_statement(dialect: str) -> Insert:
-    """INSERT INTO reports ... ON CONFLICT (reference) DO NOTHING, for this database; its
-    rowcount (kept: SQLAlchemy keeps an INSERT's only on request) is 0 on a clash."""
-    statement = _DIALECT_INSERTS[dialect](Report).on_conflict_do_nothing(
-        index_elements=[Report.reference]
+    """INSERT INTO reports ... ON CONFLICT DO NOTHING, for this database, taking the next
+    arrival number as it inserts; its rowcount (kept: SQLAlchemy keeps an INSERT's only on
+    request) is 0 when the reference or the arrival number is taken.
+
+    The number is one more than the highest committed. Two sends at once may both read the
+    same highest: the second one's insert then waits on the unique index for the first to
+    commit, inserts nothing, and tries again with the number after it (PostgreSQL; on SQLite
+    the send already holds the write lock). So no two reports share a number, and a number
+    is only ever given after every smaller one has committed.
+    """
+    highest = select(func.max(Report.arrival)).scalar_subquery()
+    statement = (
+        _DIALECT_INSERTS[dialect](Report)
+        .values(arrival=func.coalesce(highest, 0) + 1)
+        .on_conflict_do_nothing()
     )
     return statement.execution_options(preserve_rowcount=True)
+
+
+def _reference_taken(connection: Connection, reference: str) -> bool:
+    return (
+        connection.execute(select(Report.id).where(Report.reference == reference)).first()
+        is not None
+    )
 
 
 def send_report(
@@ -128,6 +152,10 @@ def send_report(
         "share_with_police": answer("sharing", "share_with_police"),
         "share_with_support": answer("sharing", "share_with_support"),
         "in_danger": answer("danger", "danger") == "yes",
+        # The list's markers (models/reports.py says what each means).
+        "ongoing": answer("still-happening", "still_happening") == "ongoing",
+        "wants_contact": answer("contact", "contact") not in (None, "receipt"),
+        "support_requested": any(code != "nothing" for code in answer("impact", "support") or ()),
         "answers": sealed_answers,
         "receipt_lookup": receipt_secrets.lookup_id,
         "reporter_public_key": reporter.public_key,
@@ -164,18 +192,24 @@ def send_report(
     key_rows = _seal_to_active_keys(db, connection, report_id, data_key)
     # A reference is 8 symbols of 31 (~40 bits): a clash is rare, so try the insert and pick
     # again when the reference is taken rather than look first on every report. ON CONFLICT
-    # (reference) DO NOTHING inserts nothing on a clash, without a savepoint round trip (which
-    # on SQLite also committed the report on its own, before its strands and keys).
+    # DO NOTHING inserts nothing on a clash, without a savepoint round trip (which on SQLite
+    # also committed the report on its own, before its strands and keys). Nothing inserted
+    # and the reference free: another send took the arrival number first; the next try takes
+    # the one after.
     insert_report = _insert_report_statement(connection.dialect.name)
-    for attempt in range(5):
-        if attempt:
+    clashes = 0
+    for _ in range(ARRIVAL_TRIES):
+        if connection.execute(insert_report, row).rowcount == 1:
+            break
+        if _reference_taken(connection, row["reference"]):
+            clashes += 1
+            if clashes == REFERENCE_TRIES:
+                raise ReferenceClash(f"no free reference after {REFERENCE_TRIES} tries")
             row["reference"] = new_reference()
             shown = dataclasses.replace(shown, reference=row["reference"])
             sent.rewrite_receipt(connection, cookie, shown)
-        if connection.execute(insert_report, row).rowcount == 1:
-            break
     else:
-        raise ReferenceClash("no free reference after 5 tries")
+        raise ReferenceClash(f"no report inserted after {ARRIVAL_TRIES} tries")
     if strand_rows:
         connection.execute(insert(ReportStrand), strand_rows)
     if type_rows:

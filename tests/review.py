@@ -39,6 +39,9 @@ def report_row(number: int, **clear: Any) -> dict[str, Any]:
         "id": f"{number:032x}",
         "reference": reference_for(number),
         "received_on": TODAY,
+        # Arrival in the order of the numbers, as the references sort: within a day the
+        # list's order (arrival) is the same as the order of the references.
+        "arrival": number + 1,
         "status": "new",
         "reporter_type": "victim",
         "district": "kettering",

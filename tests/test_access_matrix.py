@@ -125,6 +125,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.reinvite": ADMIN_ONLY,
     # The review workspace: the list is clear columns only; everything else opens a report.
     "review.reports": CASEWORK,
+    # Clear columns only: the reference typed, and an officer's own seen mark.
+    "review.find": CASEWORK,
+    "review.mark_seen": CASEWORK,
     "review.report": CASEWORK_SEALED,
     "review.print_report": CASEWORK_SEALED,
     "review.change_status": CASEWORK_SEALED,

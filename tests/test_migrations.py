@@ -184,3 +184,48 @@ def test_0012_keeps_reports_and_its_downgrade_drops_only_messages(app, reporter,
         row = connection.execute(text("SELECT reporter_data_key FROM reports")).one()
         assert row == (None,)
         assert connection.execute(text("SELECT count(*) FROM messages")).scalar() == 0
+
+
+def test_0016_numbers_existing_reports_in_list_order_and_leaves_markers_unknown(app) -> None:
+    engine = database(app).engine
+    migrate.downgrade(engine, "0013")
+    with engine.begin() as connection:
+        for report_id, reference, day in [
+            ("a1", "HC-BBBB-2222", "2026-01-03"),
+            ("a2", "HC-AAAA-3333", "2026-01-03"),
+            ("a3", "HC-ZZZZ-9999", "2026-01-02"),
+        ]:
+            connection.execute(
+                text(
+                    "INSERT INTO reports (id, reference, received_on, status, reporter_type,"
+                    " answers, receipt_lookup, reporter_public_key,"
+                    " reporter_private_key_encrypted) VALUES (:id, :reference, :day,"
+                    " 'new', 'victim', :blob, :lookup, :blob, :blob)"
+                ),
+                {
+                    "id": report_id,
+                    "reference": reference,
+                    "day": day,
+                    "blob": b"\x01ciphertext",
+                    "lookup": reference.encode(),
+                },
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT id, arrival, ongoing, wants_contact, support_requested FROM reports"
+                " ORDER BY arrival"
+            )
+        ).all()
+    # received_on, then reference: the order the list showed them in before 0016.
+    assert [tuple(row) for row in rows] == [
+        ("a3", 1, None, None, None),
+        ("a2", 2, None, None, None),
+        ("a1", 3, None, None, None),
+    ]
+    migrate.downgrade(engine, "0013")
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT id FROM reports ORDER BY id")).scalars().all()
+    assert kept == ["a1", "a2", "a3"]
+    migrate.upgrade(engine)

@@ -6,9 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 
-from ..models import Report, ReportStrand
+from ..models import Report, ReportIncidentType, ReportStrand, SeenMark
+
+# The incident types marked "Threats or physical attack" (journey/choices.py INCIDENT_TYPES).
+VIOLENT_TYPES = ("threats", "physical")
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,29 @@ class ListFilters:
     oldest_first: bool = False
     # Only reports nobody has looked at whose first look was due before today (clocks.py).
     overdue: bool = False
+    # Only reports new to this officer (a user id): arrived after their seen mark (seen_mark).
+    new_to: int | None = None
 
 
 def overdue(today: dt.date) -> ColumnElement[bool]:
     """clocks.is_overdue as SQL: not looked at, and due before ``today`` (no due date: never)."""
     return Report.first_looked_on.is_(None) & (Report.due_on < today)
+
+
+def seen_mark(officer_id: int) -> ColumnElement[int]:
+    """The officer's "seen up to" arrival as SQL; with no mark yet, the latest arrival (nothing
+    is new to an officer before their first look at the list: casework/seen.py starts it)."""
+    mark = select(SeenMark.seen_to).where(SeenMark.user_id == officer_id).scalar_subquery()
+    latest = select(func.max(Report.arrival)).scalar_subquery()
+    return func.coalesce(mark, latest, 0)
+
+
+def violent() -> ColumnElement[bool]:
+    """The report names threats or a physical attack (its incident types' primary key)."""
+    return exists().where(
+        ReportIncidentType.report_id == Report.id,
+        ReportIncidentType.incident_type.in_(VIOLENT_TYPES),
+    )
 
 
 def filtered(
@@ -64,6 +85,8 @@ def filtered(
         conditions.append(Report.received_on <= filters.received_to)
     if filters.overdue:
         conditions.append(overdue(today))
+    if filters.new_to is not None:
+        conditions.append(Report.arrival > seen_mark(filters.new_to))
     return query.where(*conditions)
 
 

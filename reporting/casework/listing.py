@@ -1,9 +1,10 @@
 """The review list: counts per status, paging and each row's markers, from clear columns only.
 
-Three statements per page whatever the number of reports (``list_reports``): the counts, the
-page (with its strands), and which of its reports have a message no officer has read. The
-filters are in filters.py; the indexes the statements rely on and the measurements behind them
-are in benchmarks/README.md ("The review list").
+Three statements per page whatever the number of reports (``list_reports``): the counts (and
+the officer's seen mark), the page (with its strands and markers), and which of its reports
+have a message no officer has read. The filters are in filters.py, seen marks in seen.py; the
+indexes the statements rely on and the measurements behind them are in benchmarks/README.md
+("The review list").
 """
 
 from __future__ import annotations
@@ -11,28 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    CompoundSelect,
-    Select,
-    func,
-    literal_column,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from .. import clocks, messages
 from ..models import Report, ReportStrand, User
-from . import STATUS_LABELS, CaseworkError
+from . import STATUS_LABELS, CaseworkError, seen
 
 # ListFilters re-exported: the list's callers name it listing.ListFilters.
 from .filters import ListFilters as ListFilters
-from .filters import filtered, strand_rows_suffice
+from .filters import filtered, strand_rows_suffice, violent
 
 PAGE_SIZE = 25
 # Counts per status stop at this: a count reads at most COUNT_CAP + 1 reports, however many
@@ -68,6 +61,14 @@ class ListRow:
     overdue: bool = False
     # The reporter wrote a message no officer has read yet.
     new_message: bool = False
+    # From the answers (models/reports.py): still happening, threats or a physical attack...
+    ongoing: bool = False
+    violent: bool = False
+    wants_contact: bool = False
+    support_requested: bool = False
+    # Arrived after the officer's seen mark (casework/seen.py).
+    new_to_me: bool = False
+    arrival: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class ReportPage:
     has_next: bool
     # The day the page was read on: what "overdue" and "due today" were judged against.
     today: dt.date
+    marks: seen.Marks | None = None
 
     @property
     def first_index(self) -> int:
@@ -108,10 +110,8 @@ def _total(counts: dict[str, int], status: str | None) -> tuple[int, bool]:
     return sum(min(count, COUNT_CAP) for count in shown), exact
 
 
-def status_counts_query(
-    filters: ListFilters, *, today: dt.date | None = None
-) -> CompoundSelect[Any, int]:
-    """One statement: per status, a count of at most COUNT_CAP + 1 matching reports."""
+def _status_parts(filters: ListFilters, today: dt.date | None) -> list[Select[Any, int]]:
+    """Per status, a count of at most COUNT_CAP + 1 matching reports: a SELECT each."""
     today = today or dt.date.today()
     parts: list[Select[Any, int]] = []
     for code in STATUS_LABELS:
@@ -135,7 +135,14 @@ def status_counts_query(
                 literal_column(f"'{code}'").label("status"), func.count().label("n")
             ).select_from(capped)
         )
-    return union_all(*parts)
+    return parts
+
+
+def status_counts_query(
+    filters: ListFilters, *, today: dt.date | None = None
+) -> CompoundSelect[Any, int]:
+    """One statement: per status, a count of at most COUNT_CAP + 1 matching reports."""
+    return union_all(*_status_parts(filters, today))
 
 
 def status_counts(
@@ -153,10 +160,11 @@ def status_counts(
 
 
 def _order(filters: ListFilters, *, reverse: bool) -> list[ColumnElement[Any]]:
-    # The reference keeps pages stable; both orders walk one index (received_on, reference, id).
+    # Arrival orders a day and keeps pages stable; both orders walk one index
+    # (received_on, arrival, id).
     if filters.oldest_first != reverse:
-        return [Report.received_on.asc(), Report.reference.asc()]
-    return [Report.received_on.desc(), Report.reference.desc()]
+        return [Report.received_on.asc(), Report.arrival.asc()]
+    return [Report.received_on.desc(), Report.arrival.desc()]
 
 
 def page_query(
@@ -166,10 +174,9 @@ def page_query(
     limit: int,
     reverse: bool,
     today: dt.date | None = None,
-) -> Select[
-    str, str, dt.date, str, str | None, str, bool, dt.date | None, dt.date | None, str, Any
-]:
-    """The page's reports, each with its strands ("race,age", in no order) and its clock."""
+) -> Select[*tuple[Any, ...]]:
+    """The page's reports, each with its strands ("race,age", in no order), its clock and
+    what its markers are made of."""
     # A deferred join: only the page's own rows are read whole, whatever the offset.
     order = _order(filters, reverse=reverse)
     page_ids = (
@@ -194,6 +201,11 @@ def page_query(
             Report.in_danger,
             Report.due_on,
             Report.first_looked_on,
+            Report.arrival,
+            Report.ongoing,
+            Report.wants_contact,
+            Report.support_requested,
+            violent().label("violent"),
             User.name,
             strands.label("strands"),
         )
@@ -210,18 +222,26 @@ def list_reports(
     page: int = 1,
     page_size: int = PAGE_SIZE,
     today: dt.date | None = None,
+    officer_id: int | None = None,
 ) -> ReportPage:
     """One page of the review list, with counts per status: three statements whatever the size.
 
     Clear columns only. With an exact total (no count past COUNT_CAP), a page in the back half
     is read in reverse from the other end, so no OFFSET goes past half the result. Without
     one, pages are read forward with one row more than shown (is there a next page?), and
-    only an empty page is out of range. ``today`` judges what is overdue.
+    only an empty page is out of range. ``today`` judges what is overdue; ``officer_id``'s
+    seen mark, what is new to them (read with the counts).
     """
     today = today or dt.date.today()
     if page < 1:
         raise PageOutOfRange(page, 1)
-    counts = status_counts(db, filters, today=today)
+    counts = dict.fromkeys(STATUS_LABELS, 0)
+    parts: list[Select[*tuple[Any, ...]]] = [*_status_parts(filters, today)]
+    if officer_id is not None:
+        parts += seen.marks_parts(officer_id, COUNT_CAP)
+    for name, count in db.execute(union_all(*parts)):
+        counts[name] = count
+    marks = seen.read_marks(counts) if officer_id is not None else None
     total, exact = _total(counts, filters.status)
     offset = (page - 1) * page_size
     pages: int | None = None
@@ -267,18 +287,13 @@ def list_reports(
             first_looked_on=row.first_looked_on,
             overdue=clocks.is_overdue(row.due_on, row.first_looked_on, today),
             new_message=row.id in unread,
+            ongoing=bool(row.ongoing),
+            violent=bool(row.violent),
+            wants_contact=bool(row.wants_contact),
+            support_requested=bool(row.support_requested),
+            new_to_me=marks is not None and marks.is_new(row.arrival),
+            arrival=row.arrival,
         )
         for row in found
     ]
-    return ReportPage(rows, counts, total, exact, page, pages, page_size, has_next, today)
-
-
-def page_numbers(page: int, pages: int, *, around: int = 1) -> Sequence[int | None]:
-    """Page numbers to link, None for a gap: 1 … 4 5 6 … 40."""
-    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
-    numbers: list[int | None] = []
-    for number in shown:
-        if numbers and number - (numbers[-1] or 0) > 1:
-            numbers.append(None)
-        numbers.append(number)
-    return numbers
+    return ReportPage(rows, counts, total, exact, page, pages, page_size, has_next, today, marks)

@@ -3,7 +3,7 @@ that only a key holder can open. No column holds an IP address, a user agent or 
 than a day for anything a reporter did.
 
 Importing this package registers every table on ``Base.metadata``: staff.py holds the people
-and keys, reports.py what reporters send.
+and keys, reports.py what reporters send, triage.py each officer's place in the list.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from .staff import (
     TeamKey,
     User,
 )
+from .triage import SeenMark
 
 __all__ = [
     "AuditEntry",
@@ -47,6 +48,7 @@ __all__ = [
     "ReportIncidentType",
     "ReportKey",
     "ReportStrand",
+    "SeenMark",
     "SignInThrottle",
     "StaffSession",
     "Team",

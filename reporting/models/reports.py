@@ -62,18 +62,18 @@ class Report(Base):
 
     __tablename__ = "reports"
     # The review list, newest or oldest first, maybe filtered by status: these two indexes
-    # hold its order (date, then reference) and the id, so any page, however deep, is a walk
-    # of one index without a sort or a table read.
+    # hold its order (date, then arrival within the day) and the id, so any page, however
+    # deep, is a walk of one index without a sort or a table read.
     __table_args__ = (
-        Index("ix_reports_received_on_reference", "received_on", "reference", "id"),
-        Index(
-            "ix_reports_status_received_on_reference", "status", "received_on", "reference", "id"
-        ),
+        Index("ix_reports_received_on_arrival", "received_on", "arrival", "id"),
+        Index("ix_reports_status_received_on_arrival", "status", "received_on", "arrival", "id"),
         # Counts per status under a district or reporter-type filter read the index only.
         Index("ix_reports_district_status", "district", "status"),
         Index("ix_reports_reporter_type_status", "reporter_type", "status"),
         # Overdue (nobody has looked, due before today), counted per status: the index alone.
         Index("ix_reports_status_first_looked_on_due_on", "status", "first_looked_on", "due_on"),
+        # New since an officer last looked (arrival above their mark), counted per status.
+        Index("ix_reports_status_arrival", "status", "arrival"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -88,6 +88,18 @@ class Report(Base):
     share_with_support: Mapped[str | None] = mapped_column(String(20))
     # The reporter said someone was in immediate danger (shown to staff first).
     in_danger: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The order reports arrived in: 1, 2, 3... (reports.send_report), never a time of day. Each
+    # send takes the next number when it inserts, and the unique index makes a concurrent send
+    # that took the same one wait and try again, so numbers are given in the order reports
+    # commit: an officer's "seen up to" mark (models/triage.py) never skips a later commit.
+    arrival: Mapped[int] = mapped_column(Integer, unique=True)
+    # Triage markers copied out of the answers at send (NULL: sent before migration 0016, when
+    # they were not copied; a migration cannot decrypt to fill them in). "It is still
+    # happening"; asked to be contacted (by email or phone, not "I will check with my receipt");
+    # asked for some support on the impact page (anything but "Nothing right now").
+    ongoing: Mapped[bool | None] = mapped_column(Boolean)
+    wants_contact: Mapped[bool | None] = mapped_column(Boolean)
+    support_requested: Mapped[bool | None] = mapped_column(Boolean)
     # Every answer, encrypted at send under the report's own fresh data key.
     answers: Mapped[bytes] = mapped_column(LargeBinary)
     # HKDF output of Argon2id(receipt, pepper): finds the report, proves nothing without the pepper.

@@ -10,4 +10,4 @@ bp = Blueprint("review", __name__, url_prefix="/staff/reports")
 access.require_roles(bp, *roles.CASEWORK)
 
 # The view module registers its routes and error handlers on ``bp`` when imported.
-from . import views  # noqa: E402, F401
+from . import find, views  # noqa: E402, F401

@@ -21,7 +21,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.form import BaseForm
-from wtforms.validators import Length, Optional, StopValidation, ValidationError
+from wtforms.validators import Length, Optional, Regexp, StopValidation, ValidationError
 
 from ..baseform import Form, choice_field, normalise_newlines, required
 from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
@@ -160,6 +160,14 @@ class ListFilterForm(Form):
         description="Overdue: nobody has looked at it and it was due before today.",
         invalid="Select overdue only, or any",
     )
+    seen = _choices(
+        SelectField,
+        "New since you last looked",
+        choices=[("", "New or not"), ("new", "New since I last looked")],
+        default="",
+        description="Reports that arrived after you last selected \u201cMark all as seen\u201d.",
+        invalid="Select new since I last looked, or new or not",
+    )
     sort = _choices(
         SelectField,
         "Sort by",
@@ -181,6 +189,7 @@ class ListFilterForm(Form):
         "received_to",
         "sort",
         "first_look",
+        "seen",
     )
 
     def __init__(
@@ -228,6 +237,7 @@ class ListFilterForm(Form):
             received_to=self.received_to.date,
             oldest_first=self.sort.data == "oldest",
             overdue=self.first_look.data == "overdue",
+            new_to=user_id if self.seen.data == "new" else None,
         )
 
     def query_args(self) -> dict[str, str]:
@@ -242,6 +252,16 @@ class ListFilterForm(Form):
     @property
     def is_filtered(self) -> bool:
         return any(name != "sort" for name in self.query_args())
+
+
+class MarkSeenForm(Form):
+    """ "Mark all as seen": the latest arrival when the list was shown (casework/seen.py)."""
+
+    up_to = HiddenField(validators=[Regexp(r"\A[0-9]{1,12}\Z")])
+
+    @property
+    def arrival(self) -> int:
+        return int(self.up_to.data or "0")
 
 
 class StatusForm(Form):

@@ -5,7 +5,7 @@ first-look clock, and its pages. Rendering only, like pages.py.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import make_response, render_template, url_for
@@ -20,6 +20,17 @@ from .pages import TAG_CLASSES, _labels, status_label
 
 SHORT_DATE = "%-d %b %Y"
 _TAG = Markup('<strong class="govuk-tag {}">{}</strong>')
+
+
+def page_numbers(page: int, pages: int, *, around: int = 1) -> Sequence[int | None]:
+    """Page numbers to link, None for a gap: 1 … 4 5 6 … 40."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 def _list_url(args: Mapping[str, str], **changes: str | int | None) -> str:
@@ -38,7 +49,7 @@ def _pagination(args: Mapping[str, str], result: listing.ReportPage) -> dict[str
     if result.pages <= 1:
         return None
     items: list[dict[str, Any]] = []
-    for number in listing.page_numbers(result.page, result.pages):
+    for number in page_numbers(result.page, result.pages):
         if number is None:
             items.append({"ellipsis": True})
         else:
@@ -85,16 +96,31 @@ def _count_links(
     return links
 
 
+# Every marker, most urgent first: (the ListRow flag, its text, its GOV.UK tag colour, what it
+# means). Text, not colour alone, says what each is; the list's key reads from here too.
+MARKERS = (
+    ("in_danger", "Someone was in immediate danger", "govuk-tag--red",
+     "The reporter said someone was in immediate danger when they reported it."),
+    ("ongoing", "Still happening", "govuk-tag--red",
+     "The reporter said it is still happening."),
+    ("violent", "Threats or physical attack", "govuk-tag--pink",
+     "What happened includes threats or a physical attack."),
+    ("overdue", "Overdue", "govuk-tag--orange",
+     "Nobody has looked at it and its first look was due before today."),
+    ("new_message", "New message", "govuk-tag--green",
+     "The reporter has sent a message that no officer has read yet."),
+    ("wants_contact", "Wants contact", "govuk-tag--blue",
+     "The reporter asked to be contacted, by email or by phone."),
+    ("support_requested", "Support requested", "govuk-tag--purple",
+     "The reporter asked for support, such as from a victim service."),
+    ("new_to_me", "New since you last looked", "govuk-tag--turquoise",
+     "It arrived after you last selected \u201cMark all as seen\u201d."),
+)  # fmt: skip
+
+
 def _markers(row: listing.ListRow) -> list[tuple[str, str]]:
     """The row's markers, most urgent first: (text, GOV.UK tag colour class)."""
-    markers = []
-    if row.in_danger:
-        markers.append(("Someone was in immediate danger", "govuk-tag--red"))
-    if row.overdue:
-        markers.append(("Overdue", "govuk-tag--orange"))
-    if row.new_message:
-        markers.append(("New message", "govuk-tag--green"))
-    return markers
+    return [(text, classes) for flag, text, classes, _ in MARKERS if getattr(row, flag)]
 
 
 def _first_look(row: listing.ListRow, today: dt.date) -> str | None:
@@ -162,5 +188,8 @@ def render_list(
         list_items=_list_items(result) if result else [],
         pagination=_pagination(args, result) if result else None,
         first_page=_list_url(args),
+        marker_key=[(_TAG.format(classes, text), meaning) for _, text, classes, meaning in MARKERS],
+        marks=result.marks if result else None,
+        new_only=_list_url({}, seen="new"),
     )
     return make_response(html, status)

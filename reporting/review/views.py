@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from .. import access, govuk, messages
 from ..auth.sessions import CurrentStaff
-from ..casework import actions, listing, opening
+from ..casework import actions, listing, opening, seen
 from ..clock import utcnow
 from ..db import get_session
 from ..models import Report
@@ -43,7 +43,9 @@ def reports() -> Response:
     result = None
     if form.validate():
         try:
-            result = listing.list_reports(db, form.filters(staff.user.id), page=form.page_number)
+            result = listing.list_reports(
+                db, form.filters(staff.user.id), page=form.page_number, officer_id=staff.user.id
+            )
         except listing.PageOutOfRange as out_of_range:
             last = out_of_range.pages
             fill = (
@@ -55,6 +57,10 @@ def reports() -> Response:
                 f"There is no page {out_of_range.page:,}: the reports that match these filters "
                 f"fill {fill}"
             ]
+    if result and result.marks and result.marks.seen_to is None:
+        # The officer's first look at the list: what is there now is not new to them.
+        seen.start(db, staff.user.id, result.marks.latest)
+        db.commit()
     errors = govuk.error_summary(form[name] for name in ListFilterForm.SHOWN)
     if form.page.errors:
         errors.append({"text": str(form.page.errors[0]), "href": "#results"})

@@ -384,7 +384,7 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
     results = page.locator("#results")
     assert "1 to 1 of 1 report, newest first" in results.inner_text()
     listed = results.locator("li", has_text=reference)
-    assert listed.locator(".govuk-tag").inner_text().strip() == "New"
+    assert listed.locator(".govuk-task-list__status .govuk-tag").inner_text().strip() == "New"
     assert "Assigned to: nobody" in listed.inner_text()
     with page.expect_navigation():
         listed.get_by_role("link", name=reference).click()
@@ -440,7 +440,7 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
     # The list agrees: closed, assigned to them, nothing new left.
     visit(page, "/staff/reports/?assigned=me&status=closed")
     listed = page.locator("#results li", has_text=reference)
-    assert listed.locator(".govuk-tag").inner_text().strip() == "Closed"
+    assert listed.locator(".govuk-task-list__status .govuk-tag").inner_text().strip() == "Closed"
     assert name in listed.inner_text()
     visit(page, "/staff/reports/?status=new")
     assert "No reports match these filters." in page.locator("#results").inner_text()
@@ -567,6 +567,33 @@ def tour(workspace: Workspace, check: Callable[[str, Any], None]) -> list[str]:
     assert visit(page, f"/staff/reports/{unknown_reference(reference)}").status == 404
     assert heading(page) == "Report not found"
     seen("report not found", page)
+    # Triage: a report that arrives after the officer's first look is new to them; the box in
+    # the header finds a report however its reference is typed.
+    later = workspace.send_report("tour2")
+    visit(page, "/staff/reports/")
+    new_tag = page.locator("#results li", has_text=later).locator(".govuk-tag")
+    assert new_tag.filter(has_text="New since you last looked").count() == 1
+    seen("reports: new since you last looked", page)
+    search = page.locator("header form[role=search]")
+    search.get_by_label("Find a report by its reference").fill(later.lower().replace("-", " "))
+    with page.expect_navigation():
+        search.get_by_role("button", name="Find").click()
+    settled(page)
+    assert heading(page) == later
+    missing = unknown_reference(later)
+    search.get_by_label("Find a report by its reference").fill(missing)
+    with page.expect_navigation():
+        search.get_by_role("button", name="Find").click()
+    assert heading(page) == f"No report has the reference {missing}"
+    seen("find: no such report", page)
+    page.locator("main").get_by_label("Report reference").fill("HC-12$%")
+    assert click(page, "Find the report").status == 400
+    assert error_summary_focused(page)
+    seen("find: not a reference", page)
+    visit(page, "/staff/reports/")
+    assert click(page, "Mark all as seen").ok
+    assert page.locator("#results .govuk-tag", has_text="New since you last looked").count() == 0
+    seen("reports: marked as seen", page)
     page.set_viewport_size(PHONE)
     visit(page, "/staff/reports/")
     seen("reports (phone)", page)
@@ -613,6 +640,10 @@ PAGES_TOURED = [
     "report: a message sent",
     "report: printable",
     "report not found",
+    "reports: new since you last looked",
+    "find: no such report",
+    "find: not a reference",
+    "reports: marked as seen",
     "reports (phone)",
     "report (phone)",
     "report: cannot open",
