@@ -3,7 +3,7 @@ that only a key holder can open. No column holds an IP address, a user agent or 
 than a day for anything a reporter did.
 
 Importing this package registers every table on ``Base.metadata``: staff.py holds the people
-and keys, reports.py what reporters send.
+and keys, reports.py what reporters send, updates.py what they add through the receipt.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from .staff import (
     TeamKey,
     User,
 )
+from .updates import ConsentChange, ReportAddition
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "ConsentChange",
     "Draft",
     "Grant",
     "Invitation",
@@ -44,6 +46,7 @@ __all__ = [
     "RecoveryKey",
     "RecoverySeal",
     "Report",
+    "ReportAddition",
     "ReportIncidentType",
     "ReportKey",
     "ReportStrand",
