@@ -10,5 +10,5 @@ from .. import access
 bp = Blueprint("replies", __name__)
 access.allow_public(bp)
 
-# The view module registers its routes on ``bp`` when imported.
-from . import views  # noqa: E402, F401
+# The view modules register its routes on ``bp`` when imported.
+from . import updates, views  # noqa: E402, F401
