@@ -132,7 +132,8 @@ def _show(
         addition_max=reporter_updates.ADDITION_MAX,
         idle_minutes=follow_up.IDLE_MINUTES,
         errors=errors,
-        notice=NOTICES.get(notice or "") if not errors else None,
+        # Shown even beside another form's errors: what was sent was sent.
+        notice=NOTICES.get(notice or ""),
     )
     return html, 400 if errors else 200
 
