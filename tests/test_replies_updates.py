@@ -18,7 +18,14 @@ from sqlalchemy import func, select
 
 from reporting import reporter_updates
 from reporting.db import database
-from reporting.models import AuditEntry, ConsentChange, Message, Report, ReportAddition
+from reporting.models import (
+    AuditEntry,
+    ConsentChange,
+    Message,
+    ReceiptSession,
+    Report,
+    ReportAddition,
+)
 
 from .helpers import HttpsClient, Reporter, csrf_token, database_bytes, full_answers
 from .staff import create_user, signed_in_client
@@ -358,3 +365,20 @@ def test_no_post_however_odd_answers_500(app: Flask, team: Any) -> None:
         assert shown.status_code in (200, 400)
 
     odd()
+
+
+def test_an_addition_sent_after_the_session_ended_is_shown_back_to_copy(
+    app: Flask, team: Any
+) -> None:
+    _reference, receipt = send(app)
+    client = signed_in_reporter(app, receipt)
+    page = client.get(REPORT).get_data(as_text=True)
+    with database(app).session() as db:
+        db.execute(ReceiptSession.__table__.delete())
+        db.commit()
+    response = client.post(ADD, data={**fields(page), "addition": "First line\nSecond <line>"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "What you were adding was not added to your report" in html
+    assert "First line<br>Second &lt;line&gt;" in html
+    assert count(app, ReportAddition) == 0
