@@ -81,6 +81,8 @@ class OfficerUpdates:
     changes: list[ChangeView]  # oldest first
     referrals: list[Referral]
     agreed_now: str  # what the reporter agrees to now, in words
+    # Marked passed on, but the log names no day it was (a status set outside the service).
+    passed_on_undated: bool = False
 
 
 def _changes(db: Session, report: Report) -> list[ConsentChange]:
@@ -181,4 +183,5 @@ def for_officer(db: Session, report: Report, data_key: bytes, *, actor_id: int) 
         [_view(r) for r in rows],
         referrals,
         _agreed(report.share_with_police, report.share_with_support),
+        bool(rows) and not referrals and report.status == "referred",
     )

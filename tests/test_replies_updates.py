@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from reporting import reporter_updates
 from reporting.db import database
@@ -382,3 +382,15 @@ def test_an_addition_sent_after_the_session_ended_is_shown_back_to_copy(
     assert "What you were adding was not added to your report" in html
     assert "First line<br>Second &lt;line&gt;" in html
     assert count(app, ReportAddition) == 0
+
+
+def test_a_report_marked_passed_on_without_a_logged_day_says_so(app: Flask, team: Any) -> None:
+    reference, receipt = send(app)
+    with database(app).session() as db:
+        db.execute(update(Report).where(Report.reference == reference).values(status="referred"))
+        db.commit()
+    client = signed_in_reporter(app, receipt)
+    post_from_page(client, SHARING, share_with_police="no", share_with_support="yes")
+    html = officer_client(app, team).get(f"/staff/reports/{reference}").get_data(as_text=True)
+    assert "marked as passed on, but the audit log does not say when" in html
+    assert "Passed on on" not in html
