@@ -12,18 +12,18 @@ and everything else (the report's id, its data key, the idle expiry to the micro
 encrypted under a key that only the reporter's cookie holds. In clear the row keeps only its
 purge day, the UTC day after the one its expiry falls in. A copy of the database alone opens no
 session, names no report, and tells no time finer than a day. A reply refused for its errors is
-kept in the same sealed blob (``pending``) until a reply is sent or the session ends, so that the
-page after the redirect, and a refresh of it, shows it again.
+kept in the same sealed blob (``pending``; other forms' in ``kept``) until it is sent or the
+session ends, so that the page after the redirect, and a refresh of it, shows it again. The blob
+also holds the one-use token every form on the page carries (a second POST of a form, a double
+click, does nothing) and the one confirmation to show once (``notice``).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
 import json
 import math
-import re
 import secrets
 from dataclasses import dataclass, field, replace
 
@@ -35,13 +35,13 @@ from .clock import utcnow
 from .drafts import purge_day
 from .models import ReceiptSession as ReceiptSessionRow
 from .models import Report
+from .receipt_cookie import ReceiptCookie as ReceiptCookie
 
 # How long a session lasts after the reporter's last request: long enough to read and write
 # a reply, short enough that a shared device does not keep it. The default of the
 # RECEIPT_IDLE_MINUTES setting, which the views pass in.
 IDLE_MINUTES = 20
 
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 # Derived in place of a receipt that is not 16 digits, so that it costs the same.
 _DUMMY_RECEIPT = "0" * 16
 _NO_DATA_KEY = bytes(cookies.KEY_BYTES)  # in place of none: no length tells them apart
@@ -64,38 +64,19 @@ class MessagesUnavailable(Exception):
 
 
 @dataclass(frozen=True)
-class ReceiptCookie:
-    """What the reporter's browser holds: a random token (its hash names the row) and the key
-    that opens the row."""
-
-    token: str
-    key: bytes = field(repr=False)
-
-    @property
-    def session_id(self) -> str:
-        return hashlib.sha256(self.token.encode()).hexdigest()
-
-    def value(self) -> str:
-        return cookies.join(self.token, self.key)
-
-    @classmethod
-    def parse(cls, value: str | None) -> ReceiptCookie | None:
-        """Read a cookie; anything malformed counts as no cookie."""
-        parts = cookies.split(value)
-        if parts is None or not _TOKEN.match(parts[0]):
-            return None
-        return cls(parts[0], parts[1])
-
-
-@dataclass(frozen=True)
 class ReceiptSession:
     """An open session: which report, and its data key (None: messages not available yet);
-    ``pending``, a reply refused for its errors, as typed (None: there is none)."""
+    ``pending``, a reply refused for its errors, as typed (None: there is none); ``kept``, the
+    same for the other forms (by form); ``form_token``, the one-use token the page's forms
+    carry; ``notice``, a confirmation for the next page only."""
 
     report_id: str
     data_key: bytes | None = field(repr=False)
     expires_at: dt.datetime
     pending: str | None = field(default=None, repr=False)
+    kept: dict[str, str] = field(default_factory=dict, repr=False)
+    form_token: str = field(default_factory=lambda: secrets.token_hex(16), repr=False)
+    notice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +101,9 @@ def _seal(cookie: ReceiptCookie, session: ReceiptSession) -> bytes:
             "key": base64.b64encode(session.data_key or _NO_DATA_KEY).decode(),
             "until": session.expires_at.isoformat(timespec="microseconds"),
             "pending": session.pending,
+            "kept": session.kept,
+            "token": session.form_token,
+            "notice": session.notice,
         }
     ).encode()
     return crypto.encrypt(cookie.key, plaintext, context=_context(cookie.session_id))
@@ -133,7 +117,15 @@ def _open(cookie: ReceiptCookie, sealed: bytes) -> ReceiptSession | None:
     values = json.loads(plaintext)
     data_key = base64.b64decode(values["key"]) if values["has_key"] == "1" else None
     until = dt.datetime.fromisoformat(values["until"])
-    return ReceiptSession(values["report"], data_key, until, values.get("pending"))
+    return ReceiptSession(
+        values["report"],
+        data_key,
+        until,
+        values.get("pending"),
+        values.get("kept") or {},
+        values.get("token") or secrets.token_hex(16),
+        values.get("notice"),
+    )
 
 
 def _find(db: Session, cookie: ReceiptCookie | None) -> ReceiptSession | None:
@@ -246,12 +238,18 @@ def seconds_left(db: Session, cookie: ReceiptCookie | None, now: dt.datetime | N
     return max(0, math.ceil((session.expires_at - (now or utcnow())).total_seconds()))
 
 
-def keep_pending(
-    db: Session, cookie: ReceiptCookie, session: ReceiptSession, text: str | None
-) -> ReceiptSession:
-    """Keep ``text`` (a reply refused for its errors) sealed with the session, or forget the
-    one kept (None). Only the cookie's key opens it: never in clear, in a URL or a log."""
-    session = replace(session, pending=text)
+def use_token(
+    db: Session, cookie: ReceiptCookie, session: ReceiptSession, token: str | None
+) -> ReceiptSession | None:
+    """The session with a fresh form token if ``token`` is its current one; None if not
+    (used already, by a double click or Back, or from another session): do nothing then."""
+    if not token or not secrets.compare_digest(token.encode(), session.form_token.encode()):
+        return None
+    return save(db, cookie, replace(session, form_token=secrets.token_hex(16)))
+
+
+def save(db: Session, cookie: ReceiptCookie, session: ReceiptSession) -> ReceiptSession:
+    """Seal ``session`` (its kept text, notice, token) into its row."""
     _save(db, cookie, session)
     return session
 

@@ -95,6 +95,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "replies.check": PUBLIC,
     "replies.report": PUBLIC,
     "replies.send_message": PUBLIC,
+    "replies.add_information": PUBLIC,
+    "replies.change_sharing": PUBLIC,
     "replies.sign_out": PUBLIC,
     "replies.keep_alive": PUBLIC,
     "replies.signed_out": PUBLIC,

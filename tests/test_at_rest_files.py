@@ -23,7 +23,17 @@ from sqlalchemy import MetaData, select
 
 from reporting import clock, credentials, crypto, drafts, keys
 from reporting.db import database
-from reporting.models import Draft, Grant, Message, ReceiptSession, RecoverySeal, TeamKey, User
+from reporting.models import (
+    ConsentChange,
+    Draft,
+    Grant,
+    Message,
+    ReceiptSession,
+    RecoverySeal,
+    ReportAddition,
+    TeamKey,
+    User,
+)
 from reporting.reports import data_key_context
 
 from .draft_clock import DRAFT_COOKIE
@@ -44,6 +54,8 @@ REPORTER_TABLES = (
     "report_incident_types",
     "messages",
     "receipt_sessions",
+    "report_additions",
+    "consent_changes",
 )
 STAFF_STAMPS = {
     "audit_log": ("occurred_at",),
@@ -304,12 +316,19 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
         "/replies", data={"csrf_token": csrf_token(back.last_html), "receipt": receipt}
     )
     assert checked.status_code == 303
-    back.get("/replies/report")
-    replied = back.client.post(
-        "/replies/report/message",
-        data={"csrf_token": csrf_token(back.last_html), "message": "Back again"},
-    )
-    assert replied.status_code == 303
+    # Each form of the report page, from a fresh copy of it (each carries a one-use token).
+    for path, data in (
+        ("/replies/report/message", {"message": "Back again"}),
+        ("/replies/report/add", {"addition": "And a week later"}),
+        ("/replies/report/sharing", {"share_with_police": "no", "share_with_support": "no"}),
+    ):
+        back.get("/replies/report")
+        token = re.search(r'name="form_token" value="([0-9a-f]+)"', back.last_html)
+        assert token, "no form token"
+        fields = {"csrf_token": csrf_token(back.last_html), "form_token": token.group(1)}
+        sent = back.client.post(path, data={**fields, **data})
+        assert sent.status_code == 303
+        assert "govuk-error-summary" not in back.get("/replies/report").text, path
     other = Reporter(app.test_client())
     other.start()
     other.answer("danger", {"danger": "no"})
@@ -331,6 +350,8 @@ def test_reporter_rows_hold_no_time_finer_than_a_day(make_app: Any) -> None:
         days = list(db.scalars(select(Draft.purge_on)))
         days += list(db.scalars(select(ReceiptSession.purge_on)))
         assert db.scalar(select(Message.written_on)) == clock.utcnow().date()
+        assert db.scalar(select(ReportAddition.added_on)) == clock.utcnow().date()
+        assert db.scalar(select(ConsentChange.changed_on)) == clock.utcnow().date()
     tomorrow = clock.utcnow().date() + dt.timedelta(days=1)
     assert days and all(isinstance(day, dt.date) and day <= tomorrow for day in days), days
 

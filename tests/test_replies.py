@@ -84,6 +84,15 @@ def try_receipt(client: FlaskClient, receipt: str) -> Any:
     return client.post("/replies", data={"csrf_token": csrf_token(page), "receipt": receipt})
 
 
+def fields(client: FlaskClient) -> dict[str, str]:
+    """The report page's hidden fields, read from a fresh copy of it: the CSRF token and the
+    one-use form token (a form is acted on once: a second POST of it does nothing)."""
+    html = client.get("/replies/report").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([0-9a-f]+)"', html)
+    assert token, "no form token on the report page"
+    return {"csrf_token": csrf_token(html), "form_token": token.group(1)}
+
+
 def without_token(html: str) -> str:
     return re.sub(r'name="csrf_token" (type="hidden" )?value="[^"]+"', "TOKEN", html)
 
@@ -141,12 +150,11 @@ def test_the_reporter_reads_the_teams_message_and_replies(app: Flask, team: Any)
     with database(app).session() as db:
         assert db.scalars(select(Message.read_by_reporter)).all() == [True]
 
-    form = csrf_token(html)
     reply = client.post(
-        "/replies/report/message", data={"csrf_token": form, "message": "The 42, at 6pm."}
+        "/replies/report/message", data={**fields(client), "message": "The 42, at 6pm."}
     )
     assert reply.status_code == 303
-    assert reply.location == "/replies/report?sent=1"
+    assert reply.location == "/replies/report"
     after = client.get(reply.location).get_data(as_text=True)
     assert "Your message has been sent" in after
     assert "The 42, at 6pm." in after and "From you" in after
@@ -192,9 +200,8 @@ def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
     _reference, receipt = send(app)
     client = new_client(app)
     try_receipt(client, receipt)
-    page = client.get("/replies/report").get_data(as_text=True)
     # Every answer to a POST is a redirect to a GET: Back and refresh never send it again.
-    empty = client.post("/replies/report/message", data={"csrf_token": csrf_token(page)})
+    empty = client.post("/replies/report/message", data=fields(client))
     assert empty.status_code == 303 and empty.location == "/replies/report"
     for _shown in range(2):  # the page, then a refresh (or Back) of it
         shown = client.get("/replies/report")
@@ -202,9 +209,8 @@ def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
         assert "Enter your message" in shown.get_data(as_text=True)
         assert 'class="govuk-error-summary' in shown.get_data(as_text=True)
     long_text = "a" * 2999 + "<b>"
-    too_long = client.post(
-        "/replies/report/message", data={"csrf_token": csrf_token(page), "message": long_text}
-    )
+    form = fields(client)
+    too_long = client.post("/replies/report/message", data={**form, "message": long_text})
     assert too_long.status_code == 303 and too_long.location == "/replies/report"
     assert long_text not in too_long.location
     for _shown in range(2):
@@ -215,10 +221,8 @@ def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
         assert 'href="#message"' in html
         assert "a" * 2999 + "&lt;b&gt;</textarea>" in html  # kept, and escaped
         assert "Your message has been sent" not in html
-    # A second click on "Send message" with the same text: the same answer, nothing sent.
-    again = client.post(
-        "/replies/report/message", data={"csrf_token": csrf_token(page), "message": long_text}
-    )
+    # A second click on "Send message" with the same form: the same page, nothing sent.
+    again = client.post("/replies/report/message", data={**form, "message": long_text})
     assert again.status_code == 303 and again.location == "/replies/report"
     assert "a" * 2999 + "&lt;b&gt;</textarea>" in client.get("/replies/report").get_data(
         as_text=True
@@ -227,13 +231,14 @@ def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
         assert db.scalar(select(func.count()).select_from(Message)) == 0
     # 3,000 characters with Windows line breaks counted as one each: accepted.
     exact = client.post(
-        "/replies/report/message",
-        data={"csrf_token": csrf_token(page), "message": "b\r\n" * 1000},
+        "/replies/report/message", data={**fields(client), "message": "b\r\n" * 1000}
     )
-    assert exact.status_code == 303 and exact.location == "/replies/report?sent=1"
-    # Sent: the text kept is forgotten, on this page and every one after it.
-    for path in ("/replies/report?sent=1", "/replies/report"):
-        after = client.get(path)
+    assert exact.status_code == 303 and exact.location == "/replies/report"
+    # Sent: the text kept is forgotten, on this page and every one after it; the
+    # confirmation is shown once, not again on a refresh.
+    for shown_before in (False, True):
+        after = client.get("/replies/report")
+        assert ("Your message has been sent" in after.get_data(as_text=True)) != shown_before
         html = after.get_data(as_text=True)
         assert after.status_code == 200
         assert "a" * 2999 not in html and "govuk-error-summary" not in html
@@ -247,9 +252,7 @@ def test_a_refused_message_is_forgotten_when_the_session_ends(app: Flask, team: 
     client = new_client(app)
     try_receipt(client, receipt)
     page = client.get("/replies/report").get_data(as_text=True)
-    client.post(
-        "/replies/report/message", data={"csrf_token": csrf_token(page), "message": "x" * 3001}
-    )
+    client.post("/replies/report/message", data={**fields(client), "message": "x" * 3001})
     assert "x" * 3001 in client.get("/replies/report").get_data(as_text=True)
     client.post("/replies/sign-out", data={"csrf_token": csrf_token(page)})
     try_receipt(client, receipt)
@@ -261,15 +264,14 @@ def test_no_reply_however_odd_answers_500(app: Flask, team: Any) -> None:
     _reference, receipt = send(app)
     client = new_client(app)
     try_receipt(client, receipt)
-    token = csrf_token(client.get("/replies/report").get_data(as_text=True))
     for odd in ["\x00", " \r\n\t ", "\u202e" * 3001, "é" * 15_000, "\r" * 3001, "</textarea>"]:
-        posted = client.post("/replies/report/message", data={"csrf_token": token, "message": odd})
+        posted = client.post("/replies/report/message", data={**fields(client), "message": odd})
         assert posted.status_code == 303, repr(odd[:10])
         shown = client.get("/replies/report")
         assert shown.status_code in (200, 400), repr(odd[:10])
     # Two values under one name: the first is the one kept, as the form reads it.
     posted = client.post(
-        "/replies/report/message", data={"csrf_token": token, "message": ["", "second"]}
+        "/replies/report/message", data={**fields(client), "message": ["", "second"]}
     )
     assert posted.status_code == 303
     assert client.get("/replies/report").status_code == 400
@@ -559,7 +561,7 @@ def test_no_url_names_a_report_and_no_id_reaches_another(app: Flask, team: Any) 
     other_id = report_row(app, other).id
     # No replies route takes an argument: there is no id to change.
     rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("replies.")]
-    assert len(rules) == 6 and all(not r.arguments for r in rules)
+    assert len(rules) == 8 and all(not r.arguments for r in rules)
     client = new_client(app)
     urls = [try_receipt(client, receipt).location]
     for path in [
@@ -587,13 +589,11 @@ def test_the_database_holds_no_cookie_key_and_no_time_finer_than_a_day(
     reference, receipt = send(app)
     client = new_client(app)
     try_receipt(client, receipt)
-    html = client.get("/replies/report").get_data(as_text=True)
-    client.post("/replies/report/message", data={"csrf_token": csrf_token(html), "message": MARKER})
+    client.get("/replies/report")
+    client.post("/replies/report/message", data={**fields(client), "message": MARKER})
     # A reply refused (too long) is kept for the next page: sealed, like the rest of the row.
     refused = f"{KEPT} " * 400
-    kept = client.post(
-        "/replies/report/message", data={"csrf_token": csrf_token(html), "message": refused}
-    )
+    kept = client.post("/replies/report/message", data={**fields(client), "message": refused})
     assert kept.status_code == 303 and KEPT not in (kept.location or "")
     shown = client.get("/replies/report")
     assert shown.status_code == 400 and refused.strip() in shown.get_data(as_text=True)

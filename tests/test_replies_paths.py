@@ -4,14 +4,18 @@ One app holds a few reports, sent once through the journey. A person with one br
 client whose cookies may be lost) checks for replies with the right receipt, a wrong one, a
 malformed one, the right one typed with spaces, dashes or full-width digits, or another
 report's; reads the report page; replies with valid, empty, blank, too long or RTL/emoji text;
-refreshes, goes back (a POST is resubmitted), double-clicks, signs out, exits, loses the cookie,
+adds to the report (valid, blank, too long) and changes what they agree to share (to any
+choice, to the same, or to junk); refreshes, goes back (a POST is resubmitted), double-clicks
+(every report-page form carries a one-use token: a form sent twice is acted on once), signs out,
+exits, loses the cookie,
 leaves the computer for a while (the receipt session's clock moves), or tries an old cookie
 again; meanwhile officers post messages. Every request follows the service's own redirects, and
 only what the person finally sees is asserted (never whether an error came straight or by a
 redirect). After every step: no 5xx; a page shows no report but the one the browser's session
 opened, never a report's answers, never another report's messages; the report page shows
 exactly the thread the model holds, which the team reads too (so a message accepted is stored
-once, in order, and a refused one never); an ended session opens no page again.
+once, in order, and a refused one never); the additions and sharing choices stored are exactly
+the model's; an ended session opens no page again.
 
 `make test` runs 30 examples of at most 25 steps (10 to 15 s on 2 cores), each from the reports
 as sent (no messages, no sessions);
@@ -41,13 +45,13 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from reporting import clock, follow_up, messages, reports
+from reporting import clock, follow_up, messages, reporter_updates, reports
 from reporting.db import database
-from reporting.models import Message, ReceiptSession, Report
+from reporting.models import ConsentChange, Message, ReceiptSession, Report, ReportAddition
 
 from .helpers import HttpsClient, Reporter, TeamKeys, full_answers
 from .pages import Form, Page, read_page
@@ -55,6 +59,9 @@ from .pages import Form, Page, read_page
 CHECK = "/replies"
 REPORT = "/replies/report"
 MESSAGE = "/replies/report/message"
+ADD = "/replies/report/add"
+SHARING = "/replies/report/sharing"
+FORMS = (MESSAGE, ADD, SHARING)
 SIGN_OUT = "/replies/sign-out"
 EXIT = "/exit"
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -63,6 +70,16 @@ SHOWN_MESSAGE = re.compile(
     r"<h3[^>]*>\s*(From you|From the team)\s*</h3>.*?<p class=\"govuk-body\">(.*?)</p>", re.S
 )
 SENT_BANNER = "Your message has been sent"
+ADDED_BANNER = "What you added has been added to your report"
+CHANGED_BANNER = "What you agree to share has been changed"
+UNCHANGED_BANNER = "Nothing was changed"
+BANNERS = (SENT_BANNER, ADDED_BANNER, CHANGED_BANNER, UNCHANGED_BANNER)
+FORM_TOKEN = re.compile(r'name="form_token" value="([0-9a-f]+)"')
+ADDED_ON = re.compile(r"You added to your report on ")
+# As sent by full_answers; the choices a reporter with contact details may make.
+FIRST_SHARING = ("without-details", "yes")
+POLICE = ["with-details", "without-details", "no"]
+SUPPORT = ["yes", "no"]
 IDLE = follow_up.IDLE_MINUTES
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 HALF_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -194,6 +211,13 @@ class RepliesPaths(RuleBasedStateMachine):
         with database(self.app).session() as db:
             db.execute(delete(Message))
             db.execute(delete(ReceiptSession))
+            db.execute(delete(ReportAddition))
+            db.execute(delete(ConsentChange))
+            db.execute(
+                update(Report).values(
+                    share_with_police=FIRST_SHARING[0], share_with_support=FIRST_SHARING[1]
+                )
+            )
             db.commit()
         self.stats = factory.stats
         self.cookie_name: str = self.app.config["RECEIPT_COOKIE_NAME"]
@@ -207,6 +231,11 @@ class RepliesPaths(RuleBasedStateMachine):
         # (``maybe``: it may have ended too), idle time since it was last used, and ended
         # sessions' cookies.
         self.threads: dict[str, list[tuple[str, str]]] = {s.reference: [] for s in self.sent}
+        self.additions: dict[str, int] = {s.reference: 0 for s in self.sent}
+        self.sharing = {s.reference: FIRST_SHARING for s in self.sent}
+        self.changes: dict[str, int] = {s.reference: 0 for s in self.sent}
+        # The one-use token the forms of the session's last report page carry.
+        self.live_token: str | None = None
         self.session: str | None = None
         self.maybe = False
         self.idle = dt.timedelta()
@@ -284,7 +313,8 @@ class RepliesPaths(RuleBasedStateMachine):
             self._session_ends()
             self.epoch += 1  # the exit clears the session cookie too: its CSRF token
         elif stale:  # the page's CSRF token is gone with its cookie: nothing happens
-            assert SENT_BANNER not in result.html, "a message was sent with a stale form"
+            for banner in BANNERS:
+                assert banner not in result.html, f"{banner!r} after a stale form"
         elif path == CHECK and visit.method == "POST":
             owner = self._owner(visit.typed)
             if owner is None:
@@ -297,15 +327,29 @@ class RepliesPaths(RuleBasedStateMachine):
         elif path == SIGN_OUT:
             self._session_ends()
             not_a_report_page(result, "sign out")
-        elif path in (REPORT, MESSAGE):
+        elif path in (REPORT, *FORMS):
             self._resolve(result)
             if self.session is None:
                 not_a_report_page(result, "the session ended")
             else:
                 assert result.report_page, "the report page did not open in its session"
                 self.idle = dt.timedelta()
-            if path == MESSAGE and visit.method == "POST":
-                self._after_message(visit.typed, result)
+            if visit.method == "POST" and path in FORMS:
+                token = dict(visit.data).get("form_token")
+                fresh = self.session is not None and token == self.live_token
+                if not fresh:  # used already (a double click, Back) or from another session
+                    for banner in BANNERS:
+                        assert banner not in result.html, f"{banner!r} after a used form"
+                elif path == MESSAGE:
+                    self._after_message(visit.typed, result)
+                elif path == ADD:
+                    self._after_addition(visit.typed, result)
+                else:
+                    self._after_sharing(visit.typed, result)
+        if result.report_page:
+            found = FORM_TOKEN.search(result.html)
+            assert found, "a report page without its form token"
+            self.live_token = found.group(1)
 
     def _resolve(self, result: Result) -> None:
         """A session that may have ended: the page tells which."""
@@ -316,7 +360,8 @@ class RepliesPaths(RuleBasedStateMachine):
 
     def _after_message(self, typed: str, result: Result) -> None:
         text = stored_text(typed)
-        accepted = SENT_BANNER in result.html and result.page is not None and not result.page.errors
+        # Shown even when another form's refused text is kept with its errors.
+        accepted = SENT_BANNER in result.html
         valid = self.session is not None and text and len(text) <= messages.MESSAGE_MAX
         assert accepted == bool(valid), f"message {typed[:40]!r}: accepted {accepted}"
         if self.session is not None and accepted:
@@ -330,6 +375,38 @@ class RepliesPaths(RuleBasedStateMachine):
                 kept = stored_text(form.textareas.get("message", ""))
                 assert kept == text, "what was typed in the message was lost"
 
+    def _after_addition(self, typed: str, result: Result) -> None:
+        assert self.session is not None
+        text = stored_text(typed)
+        accepted = ADDED_BANNER in result.html
+        valid = bool(text) and len(text) <= reporter_updates.ADDITION_MAX
+        assert accepted == valid, f"addition {typed[:40]!r}: accepted {accepted}"
+        if accepted:
+            self.additions[self.session] += 1
+            self.stats["additions"] = self.stats.get("additions", 0) + 1
+        else:
+            assert result.page is not None and result.page.errors, "a refused addition, no error"
+            form = self._form(ADD)
+            assert form is not None, "the add form is not shown again"
+            if text:
+                kept = stored_text(form.textareas.get("addition", ""))
+                assert kept == text, "what was typed in the addition was lost"
+
+    def _after_sharing(self, typed: str, result: Result) -> None:
+        assert self.session is not None
+        police, support = typed.split("|")
+        if police in POLICE and support in SUPPORT:
+            if (police, support) == self.sharing[self.session]:
+                assert UNCHANGED_BANNER in result.html, "choosing the same: not told"
+            else:
+                assert CHANGED_BANNER in result.html, f"sharing {typed!r} not changed"
+                self.sharing[self.session] = (police, support)
+                self.changes[self.session] += 1
+                self.stats["changes"] = self.stats.get("changes", 0) + 1
+        else:
+            assert CHANGED_BANNER not in result.html, f"junk sharing {typed!r} accepted"
+            assert result.page is not None and result.page.errors, "junk sharing, no error"
+
     def _page_invariants(self, result: Result) -> None:
         if result.page is None:
             return
@@ -337,6 +414,8 @@ class RepliesPaths(RuleBasedStateMachine):
         if result.report_page:
             assert self.session is not None, "a report page without a session"
             report_page_as_modelled(result, self.session, self.threads[self.session])
+            added = len(ADDED_ON.findall(result.html))
+            assert added == self.additions[self.session], "the additions' days shown"
 
     @invariant()
     def a_copy_of_an_ended_sessions_cookie_opens_nothing(self) -> None:
@@ -357,6 +436,25 @@ class RepliesPaths(RuleBasedStateMachine):
         for sent in self.sent:
             stored = self._team_reads(sent.reference)
             assert stored == self.threads[sent.reference], f"{sent.reference}'s thread as stored"
+
+    @invariant()
+    def the_stored_additions_and_sharing_are_as_modelled(self) -> None:
+        with database(self.app).session() as db:
+            for sent in self.sent:
+                report = db.scalar(select(Report).where(Report.reference == sent.reference))
+                assert report is not None
+                stored = (report.share_with_police, report.share_with_support)
+                assert stored == self.sharing[sent.reference], f"{sent.reference}'s sharing"
+                for table, model in (
+                    (ReportAddition, self.additions),
+                    (ConsentChange, self.changes),
+                ):
+                    rows = db.scalar(
+                        select(func.count()).select_from(table).where(table.report_id == report.id)
+                    )
+                    assert rows == model[sent.reference], (
+                        f"{sent.reference}'s {table.__tablename__}"
+                    )
 
     def _team_reads(self, reference: str) -> list[tuple[str, str]]:
         with database(self.app).session() as db:
@@ -436,6 +534,41 @@ class RepliesPaths(RuleBasedStateMachine):
             typed = "Z" + fill * (size - 2) + "Z"  # nothing at either end to trim away
         self._cookie_before = self._cookie()
         self._post(form, typed, message=typed)
+
+    @precondition(lambda self: self.session is not None or self._form(ADD) is not None)
+    @rule(kind=st.sampled_from(["valid"] * 2 + ["blank", "too long", "longest"]), data=st.data())
+    def add_to_the_report(self, kind: str, data: st.DataObject) -> None:
+        if self._form(ADD) is None:
+            self.read_the_report_page()
+        form = self._form(ADD)
+        if form is None:
+            return
+        if kind == "valid":
+            typed = data.draw(TEXT.filter(lambda t: stored_text(t) != ""), label="text")
+        elif kind == "blank":
+            typed = data.draw(BLANK, label="text")
+        else:
+            size = reporter_updates.ADDITION_MAX + (1 if kind == "too long" else 0)
+            fill = data.draw(st.sampled_from(["a", "é", " ", "\r\n"]), label="fill")
+            typed = "Z" + fill * (size - 2) + "Z"  # nothing at either end to trim away
+        self._cookie_before = self._cookie()
+        self._post(form, typed, addition=typed)
+
+    @precondition(lambda self: self.session is not None or self._form(SHARING) is not None)
+    @rule(
+        police=st.sampled_from([*POLICE, "", "maybe"]),
+        support=st.sampled_from([*SUPPORT, "", "<script>"]),
+    )
+    def change_what_they_share(self, police: str, support: str) -> None:
+        if self._form(SHARING) is None:
+            self.read_the_report_page()
+        form = self._form(SHARING)
+        if form is None:
+            return
+        self._cookie_before = self._cookie()
+        self._post(
+            form, f"{police}|{support}", share_with_police=police, share_with_support=support
+        )
 
     @precondition(lambda self: self._form(SIGN_OUT) is not None)
     @rule()
@@ -578,3 +711,5 @@ def test_the_receipt_pages_survive_the_paths_people_take(make_app: Any, team: Te
     factory = Factory(unlimited_app(make_app), team).send_reports()
     run_state_machine_as_test(factory, settings=REPLIES_SETTINGS)
     assert factory.stats.get("messages", 0) > 0, "no example sent a message"
+    assert factory.stats.get("additions", 0) > 0, "no example added to a report"
+    assert factory.stats.get("changes", 0) > 0, "no example changed what is shared"

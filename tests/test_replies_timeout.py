@@ -30,7 +30,15 @@ from reporting.db import database
 from reporting.models import ReceiptSession
 
 from .helpers import HttpsClient, base_config, csrf_token
-from .test_replies import COOKIE, new_client, open_session_at, send, session_count, try_receipt
+from .test_replies import (
+    COOKIE,
+    fields,
+    new_client,
+    open_session_at,
+    send,
+    session_count,
+    try_receipt,
+)
 
 KEEP_ALIVE = "/replies/keep-alive"
 SIGNED_OUT = "You have been signed out of your report"
@@ -100,7 +108,7 @@ def test_stay_signed_in_pushes_the_end_back_and_keeps_what_was_refused(
 ) -> None:
     client, token = signed_in(app)
     # A reply refused (empty) is kept, sealed with the session, for the page after.
-    client.post("/replies/report/message", data={"csrf_token": token, "message": "   "})
+    client.post("/replies/report/message", data={**fields(client), "message": "   "})
     assert "Enter your message" in client.get("/replies/report").get_data(as_text=True)
     with database(app).session() as db:
         cookie = follow_up.ReceiptCookie.parse(client.get_cookie(COOKIE).value)  # type: ignore[union-attr]

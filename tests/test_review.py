@@ -21,7 +21,6 @@ from .helpers import (
     counting,
     csrf_token,
     database_bytes,
-    full_answers,
     send_report,
 )
 from .review import TODAY, counts_on, insert_reports, reference_for, references_on, report_row
@@ -394,20 +393,21 @@ def test_print_shared_with_details_keeps_them(app, team, officer_client) -> None
 
 
 def test_personal_detail_pages_are_one_explicit_set() -> None:
+    from reporting.models import Report
     from reporting.review import consent
 
-    answers = {**full_answers("x"), "contact-times": {"x": "1"}, "about-background": {"y": "2"}}
-    assert consent.withheld_pages(answers) == {
+    # The report's current answer (its clear column) decides, never the answers as first sent.
+    assert consent.withheld_pages(Report(share_with_police="without-details")) == {
         "contact",
         "contact-details",
         "contact-times",
         "contact-language",
         "about",
     }
-    assert consent.police_sharing({}) == "no"
-    assert consent.police_sharing({"sharing": {"share_with_police": "maybe"}}) == "no"
-    assert consent.police_sharing({"sharing": "nonsense"}) == "no"
-    assert consent.withheld_pages({**answers, "sharing": {"share_with_police": "no"}}) == set()
+    assert consent.police_sharing(Report()) == "no"
+    assert consent.police_sharing(Report(share_with_police="maybe")) == "no"
+    assert consent.withheld_pages(Report(share_with_police="no")) == set()
+    assert consent.withheld_pages(Report(share_with_police="with-details")) == set()
 
 
 def test_report_page_hides_its_actions_when_printed(app, team, officer_client) -> None:

@@ -3,7 +3,8 @@ that only a key holder can open. No column holds an IP address, a user agent or 
 than a day for anything a reporter did.
 
 Importing this package registers every table on ``Base.metadata``: staff.py holds the people
-and keys, reports.py what reporters send, triage.py each officer's place in the list.
+and keys, reports.py what reporters send, triage.py each officer's place in the list,
+updates.py what reporters add through the receipt.
 """
 
 from __future__ import annotations
@@ -32,10 +33,12 @@ from .staff import (
     User,
 )
 from .triage import SeenMark
+from .updates import ConsentChange, ReportAddition
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "ConsentChange",
     "Draft",
     "Grant",
     "Invitation",
@@ -45,6 +48,7 @@ __all__ = [
     "RecoveryKey",
     "RecoverySeal",
     "Report",
+    "ReportAddition",
     "ReportIncidentType",
     "ReportKey",
     "ReportStrand",

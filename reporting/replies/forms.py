@@ -1,13 +1,16 @@
-"""The two forms a returning reporter fills in: the receipt, and a message to the team."""
+"""The forms a returning reporter fills in: the receipt, a message to the team, more
+information, and what they agree to share."""
 
 from __future__ import annotations
 
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovTextInput
-from wtforms import StringField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput, GovTextInput
+from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from ..baseform import Form, normalise_newlines, required
+from ..baseform import Form, choice_field, normalise_newlines, required
+from ..journey.choices import SHARE_POLICE, SHARE_POLICE_NO_CONTACT, SHARE_SUPPORT
 from ..messages import MESSAGE_MAX
+from ..reporter_updates import ADDITION_MAX
 
 EMPTY_RECEIPT = "Enter the 16 digits of your receipt"
 
@@ -38,3 +41,46 @@ class MessageForm(Form):
             ),
         ],
     )
+
+
+class AdditionForm(Form):
+    addition = TextAreaField(
+        "Add to your report",
+        widget=GovCharacterCount(),
+        description="Tell us more about what happened, or about something that happened "
+        "later. It is added to your report with today's date. Only the reviewing officers "
+        "can read it.",
+        filters=[normalise_newlines],
+        validators=[
+            required("Enter what you want to add to your report"),
+            Length(
+                max=ADDITION_MAX,
+                message=f"What you add must be {ADDITION_MAX:,} characters or fewer",
+            ),
+        ],
+    )
+
+
+class SharingForm(Form):
+    """What the reporter agrees to share now; "with my contact details" only for a reporter
+    who gave some (``set_choices``)."""
+
+    share_with_police = choice_field(
+        RadioField,
+        "Can we share your report with the police?",
+        invalid_choice="Select if we can share your report with the police",
+        widget=GovRadioInput(),
+        choices=SHARE_POLICE,
+    )
+    share_with_support = choice_field(
+        RadioField,
+        "Can we share it with a support service so they can offer help?",
+        invalid_choice="Select if we can share it with a support service",
+        widget=GovRadioInput(),
+        choices=SHARE_SUPPORT,
+    )
+
+    def set_choices(self, details_allowed: bool) -> None:
+        self.share_with_police.choices = list(
+            SHARE_POLICE if details_allowed else SHARE_POLICE_NO_CONTACT
+        )

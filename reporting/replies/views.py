@@ -6,16 +6,20 @@ URL: the session cookie alone says which report a page is about.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
+from typing import Any
+
 from flask import current_app, make_response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from .. import config, cookies, follow_up, govuk, messages
+from .. import config, cookies, follow_up, govuk, messages, reporter_updates
 from ..clock import utcnow
 from ..db import get_session
 from . import bp
-from .forms import EMPTY_RECEIPT, MessageForm, ReceiptForm
+from .forms import EMPTY_RECEIPT, AdditionForm, MessageForm, ReceiptForm, SharingForm
 from .keepalive import idle_minutes
+from .kept import kept_forms
 
 NOT_RECOGNISED = "We could not find a report with that receipt. Check the 16 digits and try again."
 # The officers' status codes (casework.STATUSES) in the reporter's words.
@@ -83,19 +87,57 @@ def _check_page(form: ReceiptForm, errors: list[dict[str, str]] | None = None) -
     )
 
 
-def _show(page: follow_up.ReporterPage, form: MessageForm, status: int = 200) -> tuple[str, int]:
+# The one confirmation a page shows after a form was sent (kept in the sealed session and shown
+# once: a refresh does not show it again).
+NOTICES = {
+    "sent": "Your message has been sent",
+    "added": "What you added has been added to your report",
+    "sharing": "What you agree to share has been changed",
+    "unchanged": "Nothing was changed: you chose what you already agree to share",
+}
+
+
+@dataclass
+class ReportForms:
+    """The report page's forms, as sent or shown again with their errors."""
+
+    message: MessageForm = field(default_factory=lambda: MessageForm(formdata=None))
+    addition: AdditionForm = field(default_factory=lambda: AdditionForm(formdata=None))
+    sharing: SharingForm | None = None
+
+    def errors(self) -> list[dict[str, str]]:
+        fields: list[Any] = [self.message.message, self.addition.addition]
+        if self.sharing is not None:
+            fields += [self.sharing.share_with_police, self.sharing.share_with_support]
+        return govuk.error_summary(fields)
+
+
+def _show(
+    page: follow_up.ReporterPage,
+    session: follow_up.ReceiptSession,
+    forms: ReportForms,
+    yours: reporter_updates.ReporterSide | None,
+    notice: str | None,
+) -> tuple[str, int]:
+    errors = forms.errors()
     html = render_template(
         "replies/report.html",
         title="Your report",
         page=page,
         status_words=STATUS_WORDS.get(page.status, "Received"),
-        form=form,
+        form=forms.message,
+        addition_form=forms.addition,
+        sharing_form=forms.sharing,
+        yours=yours,
+        form_token=session.form_token,
         message_max=messages.MESSAGE_MAX,
+        addition_max=reporter_updates.ADDITION_MAX,
         idle_minutes=idle_minutes(),
-        errors=govuk.error_summary([form.message]),
-        sent=request.args.get("sent") == "1" and status == 200,
+        errors=errors,
+        # Shown even beside another form's errors: what was sent was sent.
+        notice=NOTICES.get(notice or ""),
     )
-    return html, status
+    return html, 400 if errors else 200
 
 
 def _message_errors(form: MessageForm) -> list[str]:
@@ -114,28 +156,48 @@ def _message_errors(form: MessageForm) -> list[str]:
 @bp.get("/replies/report")
 def report() -> tuple[str, int]:
     db = get_session()
-    session = follow_up.load(db, _cookie(), idle_minutes=idle_minutes())
+    cookie = _cookie()
+    session = follow_up.load(db, cookie, idle_minutes=idle_minutes())
     page = follow_up.reporter_page(db, session)
+    yours = reporter_updates.for_reporter(db, session)
+    notice = session.notice
+    if cookie is not None and notice is not None:  # shown once: a refresh does not repeat it
+        session = follow_up.save(db, cookie, replace(session, notice=None))
     db.commit()  # the session's new expiry, and the team's messages marked read
-    if session.pending is None or page.thread is None:
-        return _show(page, MessageForm(formdata=None))
-    # A reply refused for its errors: shown again, with them, until one is sent (a refresh or
-    # Back shows it too; sign out, exit or the idle time forget it).
-    form = MessageForm(formdata=MultiDict({"message": session.pending}))
-    form.message.errors = _message_errors(form)
-    return _show(page, form, status=400 if form.message.errors else 200)
+    forms = ReportForms()
+    if session.pending is not None and page.thread is not None:
+        # A reply refused for its errors: shown again, with them, until one is sent (a
+        # refresh or Back shows it too; sign out, exit or the idle time forget it).
+        forms.message = MessageForm(formdata=MultiDict({"message": session.pending}))
+        forms.message.message.errors = _message_errors(forms.message)
+    if yours is not None:
+        forms.addition, forms.sharing = kept_forms(session, yours)
+    return _show(page, session, forms, yours, notice)
 
 
-@bp.post("/replies/report/message")
-def send_message() -> Response:
+def posted() -> tuple[follow_up.ReceiptCookie, follow_up.ReceiptSession] | None:
+    """The session a report page form was sent in, its one-use token now used; None (and
+    nothing to do but show the page) if that token was used already: a double click, Back to
+    a form sent, or a form from an earlier session."""
     db = get_session()
     cookie = _cookie()
     if cookie is None:
         raise follow_up.ReceiptSessionMissing
     session = follow_up.load(db, cookie, idle_minutes=idle_minutes())
-    if session.data_key is None:  # messages are not available yet: the page says why
+    fresh = follow_up.use_token(db, cookie, session, request.form.get("form_token"))
+    if fresh is None or fresh.data_key is None:  # messages unavailable yet: the page says why
         db.commit()
+        return None
+    return cookie, fresh
+
+
+@bp.post("/replies/report/message")
+def send_message() -> Response:
+    db = get_session()
+    sent = posted()
+    if sent is None:
         return redirect(url_for("replies.report"), 303)
+    cookie, session = sent
     form = MessageForm()
     if form.validate():
         try:
@@ -143,11 +205,11 @@ def send_message() -> Response:
         except messages.MessageError:
             pass  # the next page says why, as for the form's own errors
         else:
-            follow_up.keep_pending(db, cookie, session, None)
+            follow_up.save(db, cookie, replace(session, pending=None, notice="sent"))
             db.commit()
-            return redirect(url_for("replies.report", sent="1"), 303)
+            return redirect(url_for("replies.report"), 303)
     # Kept, sealed with the session, for the page the redirect shows (and a refresh of it).
-    follow_up.keep_pending(db, cookie, session, request.form.get("message", ""))
+    follow_up.save(db, cookie, replace(session, pending=request.form.get("message", "")))
     db.commit()
     return redirect(url_for("replies.report"), 303)
 
@@ -172,13 +234,17 @@ def _session_ended(error: Exception) -> Response:
     """No session, or it ran out of idle time (its row deleted: committed here)."""
     get_session().commit()
     # A message being sent when the session ran out is shown back, so it can be copied.
-    typed = request.form.get("message", "") if request.endpoint == "replies.send_message" else ""
+    typed = {
+        "replies.send_message": request.form.get("message", ""),
+        "replies.add_information": request.form.get("addition", ""),
+    }.get(request.endpoint or "", "")
     response = make_response(
         render_template(
             "replies/ended.html",
             title="You have been signed out of your report",
             minutes=idle_minutes(),
-            typed=typed[: messages.MESSAGE_MAX],
+            typed=typed[: reporter_updates.ADDITION_MAX],
+            adding=request.endpoint == "replies.add_information",
         ),
         410 if isinstance(error, follow_up.ReceiptSessionExpired) else 404,
     )

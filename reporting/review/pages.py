@@ -16,6 +16,7 @@ from ..casework.actions import NOTE_MAX, allowed_next
 from ..casework.opening import ClearFacts, OpenedReport
 from ..journey.questions import summary_rows
 from ..messages import MessageView
+from ..officer_updates import OfficerUpdates
 from . import bidi, consent
 from .forms import AssignForm, MessageForm, NoteForm, StatusForm, short_label
 from .thread import message_context
@@ -105,16 +106,20 @@ def _answer_rows(
     return kept
 
 
-def _report_context(opened: OpenedReport, withheld: frozenset[str]) -> dict[str, Any]:
-    answers = opened.answers
+def _report_context(
+    opened: OpenedReport, withheld: frozenset[str], updates: OfficerUpdates | None
+) -> dict[str, Any]:
+    # What the reporter agrees to share now (a change through the receipt replaces the answer).
+    answers = consent.with_current_sharing(opened.answers, opened.report)
     return {
         "report": opened.report,
         "title": f"Report {opened.report.reference}",
         "facts": _facts(opened.facts),
         "answer_rows": _answer_rows(answers, withheld),
         "notes": opened.notes,
-        "police_sharing": consent.police_sharing(answers),
-        "details_withheld": bool(consent.withheld_pages(answers)),
+        "police_sharing": consent.police_sharing(opened.report),
+        "details_withheld": bool(consent.withheld_pages(opened.report)),
+        "reporter_updates": updates,
     }
 
 
@@ -129,6 +134,7 @@ def render_report(
     message_form: MessageForm | None = None,
     errors: list[dict[str, str]] | None = None,
     status: int | None = None,
+    updates: OfficerUpdates | None = None,
 ) -> Response:
     """The decrypted report, with its actions; ``officers`` are those it can be assigned to."""
     report = opened.report
@@ -144,7 +150,7 @@ def render_report(
     assign_form.set_officers(officers)
     html = render_template(
         "review/report.html",
-        **_report_context(opened, frozenset()),
+        **_report_context(opened, frozenset(), updates),
         errors=errors or [],
         status_form=status_form,
         assign_form=assign_form,
@@ -155,9 +161,9 @@ def render_report(
     return make_response(html, status or (400 if errors else 200))
 
 
-def render_print(opened: OpenedReport) -> Response:
-    """The copy that may be handed on: only what the reporter agreed to share."""
-    context = _report_context(opened, consent.withheld_pages(opened.answers))
+def render_print(opened: OpenedReport, updates: OfficerUpdates | None = None) -> Response:
+    """The copy that may be handed on: only what the reporter agrees to share now."""
+    context = _report_context(opened, consent.withheld_pages(opened.report), updates)
     return make_response(render_template("review/print.html", **context, errors=[]), 200)
 
 

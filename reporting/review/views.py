@@ -13,7 +13,7 @@ import datetime as dt
 from flask import current_app, flash, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, govuk, messages
+from .. import access, govuk, messages, officer_updates
 from ..auth.sessions import CurrentStaff
 from ..casework import actions, listing, opening, seen
 from ..clock import utcnow
@@ -96,6 +96,7 @@ def _show(
     messages.ensure_reporter_data_key(db, report, opened.data_key)
     thread = messages.thread(db, report, opened.data_key)
     messages.mark_read_by_team(db, report)
+    updates = officer_updates.for_officer(db, report, opened.data_key, actor_id=_staff().user.id)
     db.commit()
     return pages.render_report(
         opened,
@@ -107,6 +108,7 @@ def _show(
         message_form=message_form,
         errors=errors,
         status=status,
+        updates=updates,
     )
 
 
@@ -117,9 +119,13 @@ def report(reference: str) -> Response:
 
 @bp.get("/<reference>/print")
 def print_report(reference: str) -> Response:
-    opened = _opened(opening.find_report(get_session(), reference))
-    get_session().commit()
-    return pages.render_print(opened)
+    db = get_session()
+    opened = _opened(opening.find_report(db, reference))
+    updates = officer_updates.for_officer(
+        db, opened.report, opened.data_key, actor_id=_staff().user.id
+    )
+    db.commit()
+    return pages.render_print(opened, updates)
 
 
 def _back_to(report: Report, anchor: str = "") -> Response:
