@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import clocks, crypto
+from . import alerts, clocks, crypto
 
 NORTHAMPTONSHIRE_DISTRICTS: list[tuple[str, str]] = [
     ("corby", "Corby"),
@@ -199,6 +199,8 @@ DEFAULTS: dict[str, object] = {
     "TESTING": False,
     # Lets a test or benchmark serve with Argon2 costs below KDF_FLOORS. Never in production.
     "ALLOW_TEST_KDF": False,
+    # Optional email alerts of a new message: SMTP_* and ALERT_* (off without SMTP_HOST).
+    **alerts.DEFAULTS,
 }
 
 _KDF_KEYS = ("RECEIPT_KDF", "PASSWORD_KDF")
@@ -262,6 +264,9 @@ def validate(config: Mapping[str, Any]) -> None:
     days = config.get("FIRST_LOOK_WORKING_DAYS")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
         raise ConfigError("FIRST_LOOK_WORKING_DAYS must be a whole number of days, 1 to 30.")
+    problem = alerts.config_problem(config)
+    if problem:
+        raise ConfigError(problem)
     for key in _KDF_KEYS:
         params = config.get(key)
         if not isinstance(params, crypto.Argon2Params):

@@ -3,11 +3,12 @@ that only a key holder can open. No column holds an IP address, a user agent or 
 than a day for anything a reporter did.
 
 Importing this package registers every table on ``Base.metadata``: staff.py holds the people
-and keys, reports.py what reporters send.
+and keys, reports.py what reporters send, alerts.py a reporter's address for alerts.
 """
 
 from __future__ import annotations
 
+from .alerts import AlertAddress
 from .base import Base
 from .reports import (
     Draft,
@@ -33,6 +34,7 @@ from .staff import (
 )
 
 __all__ = [
+    "AlertAddress",
     "AuditEntry",
     "Base",
     "Draft",

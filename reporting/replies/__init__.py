@@ -11,4 +11,4 @@ bp = Blueprint("replies", __name__)
 access.allow_public(bp)
 
 # The view module registers its routes on ``bp`` when imported.
-from . import views  # noqa: E402, F401
+from . import alerts, views  # noqa: E402, F401
