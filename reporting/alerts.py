@@ -88,6 +88,11 @@ class Settings:
     body: str
 
 
+def _text(value: object) -> str | None:
+    """A setting as text (an environment value is parsed as JSON: "123456" comes as a number)."""
+    return None if value is None or value == "" else str(value)
+
+
 def settings(config: Mapping[str, Any]) -> Settings | None:
     """The SMTP settings; None when alerts are off (no SMTP_HOST)."""
     if not config.get("SMTP_HOST"):
@@ -97,8 +102,8 @@ def settings(config: Mapping[str, Any]) -> Settings | None:
         host=str(config["SMTP_HOST"]),
         port=int(config["SMTP_PORT"]),
         security=str(config["SMTP_SECURITY"]),
-        username=config.get("SMTP_USERNAME") or None,
-        password=config.get("SMTP_PASSWORD") or None,
+        username=_text(config.get("SMTP_USERNAME")),
+        password=_text(config.get("SMTP_PASSWORD")),
         sender=str(config["SMTP_FROM"]),
         timeout=float(config["SMTP_TIMEOUT_SECONDS"]),
         subject=str(config["ALERT_SUBJECT"]),
