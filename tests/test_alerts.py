@@ -236,6 +236,7 @@ def test_stop_emails_deletes_the_address_and_no_email_follows(
     shown = page_text(reporter.get(stopped.location))
     assert "We will not email you any more" in shown and "\u2022" not in shown
     assert pending(app) == []
+    assert stop_emails(reporter).status_code == 303  # a second click: nothing left, no error
     officer_page = page_text(officer_client.get(f"/staff/reports/{reference}"))
     assert ASKED not in officer_page
     assert officer_writes(officer_client, reference, "Are you safe?").status_code == 302
@@ -439,3 +440,17 @@ def test_the_link_setting_goes_into_the_body(tmp_path: Any) -> None:
         smtp is not None
         and smtp.body == "Go to https://messages.example.net/ and enter your receipt."
     )
+
+
+def test_starttls_is_never_given_up_for_a_server_without_it(
+    app: Flask, team: Any, officer_client: FlaskClient, smtp: SmtpServer
+) -> None:
+    """With SMTP_SECURITY starttls, a server that does not offer STARTTLS (this one does not)
+    gets no email in clear: the alert stays pending."""
+    app.config["SMTP_SECURITY"] = "starttls"
+    reference, receipt = send(app)
+    assert save_address(with_receipt(app, receipt), ADDRESS).status_code == 303
+    officer_writes(officer_client, reference, "Hello")
+    assert smtp.received == []
+    assert pending(app) == [True]
+    assert NOT_YET in page_text(officer_client.get(f"/staff/reports/{reference}"))
