@@ -86,12 +86,12 @@ def alert_settings() -> tuple[str, int]:
 def save_alert() -> Response | tuple[str, int]:
     db = get_session()
     session = _session()
-    masked, available = _state(session)
     form = AlertForm()
-    if not available or session.data_key is None:
+    if alerts.settings(current_app.config) is None or session.data_key is None:
         db.commit()
-        return redirect(url_for("replies.alert_settings"), 303)
+        return redirect(url_for("replies.alert_settings"), 303)  # the page says why not
     if not form.validate():
+        masked, available = _state(session)
         db.commit()
         return _page(form, masked, available, status=400)  # what was typed, with its error
     alerts.set_address(db, session.report_id, session.data_key, form.email.data)
