@@ -100,6 +100,10 @@ EXPECTED: dict[str, dict[str, str]] = {
     "replies.sign_out": PUBLIC,
     "replies.keep_alive": PUBLIC,
     "replies.signed_out": PUBLIC,
+    # Email alerts: the receipt session's cookie, not a role, names the report.
+    "replies.alert_settings": PUBLIC,
+    "replies.save_alert": PUBLIC,
+    "replies.stop_alerts": PUBLIC,
     # Signing in, and the invitation link, come before any session.
     "auth.sign_in": PUBLIC,
     # The staff front door: sign in, or on to where your role starts.

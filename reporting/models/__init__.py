@@ -4,11 +4,12 @@ than a day for anything a reporter did.
 
 Importing this package registers every table on ``Base.metadata``: staff.py holds the people
 and keys, reports.py what reporters send, triage.py each officer's place in the list,
-updates.py what reporters add through the receipt.
+updates.py what reporters add through the receipt, alerts.py a reporter's address for alerts.
 """
 
 from __future__ import annotations
 
+from .alerts import AlertAddress
 from .base import Base
 from .reports import (
     Draft,
@@ -36,6 +37,7 @@ from .triage import SeenMark
 from .updates import ConsentChange, ReportAddition
 
 __all__ = [
+    "AlertAddress",
     "AuditEntry",
     "Base",
     "ConsentChange",

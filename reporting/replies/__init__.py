@@ -11,4 +11,4 @@ bp = Blueprint("replies", __name__)
 access.allow_public(bp)
 
 # The view modules register their routes on ``bp`` when imported.
-from . import keepalive, updates, views  # noqa: E402, F401
+from . import alerts, keepalive, updates, views  # noqa: E402, F401

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from .. import access, govuk, messages, officer_updates
+from .. import access, alerts, govuk, messages, officer_updates
 from ..auth.sessions import CurrentStaff
 from ..casework import actions, listing, opening, seen
 from ..clock import utcnow
@@ -97,6 +97,9 @@ def _show(
     thread = messages.thread(db, report, opened.data_key)
     messages.mark_read_by_team(db, report)
     updates = officer_updates.for_officer(db, report, opened.data_key, actor_id=_staff().user.id)
+    db.commit()
+    # After the commit: no lock is held while the mail server is asked to take a pending alert.
+    g.alert_state = alerts.on_open(db, report, opened.data_key, alerts.settings(current_app.config))
     db.commit()
     return pages.render_report(
         opened,
@@ -241,6 +244,8 @@ def message(reference: str) -> Response:
                 f"The message must be {messages.MESSAGE_MAX:,} characters or fewer"
             ]
         else:
+            db.commit()  # the message is kept whatever the mail server does next
+            alerts.notify(db, report, key, alerts.settings(current_app.config))
             db.commit()
             flash("Message sent. The reporter will see it when they check for replies.")
             return _back_to(report, "#messages")
