@@ -1,8 +1,8 @@
 """Forms of the review workspace: list filters (GET) and the report page's actions (POST).
 
 Every value is checked against its list or pattern with a length limit; none of these fields
-carries the browser's ``required`` attribute (GOV.UK validates on the server).
-Longer than 300 lines: the list filters and the four action forms share their checks.
+carries the browser's ``required`` attribute (GOV.UK validates on the server). The status
+form is in ``status_form``.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
 from wtforms.form import BaseForm
 from wtforms.validators import Length, Optional, StopValidation, ValidationError
 
 from ..baseform import Form, choice_field, normalise_newlines, required
-from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
+from ..casework import REPORTER_TYPES, STATUSES
 from ..casework.actions import NOTE_MAX
 from ..casework.filters import ListFilters
 from ..messages import MESSAGE_MAX
@@ -242,29 +242,6 @@ class ListFilterForm(Form):
     @property
     def is_filtered(self) -> bool:
         return any(name != "sort" for name in self.query_args())
-
-
-class StatusForm(Form):
-    # The status the officer saw: a change made meanwhile by someone else is not overridden.
-    expected = HiddenField(validators=[Length(max=20)])
-    new_status = _choices(
-        RadioField,
-        "Change the status to",
-        choices=STATUSES,
-        invalid="Select the new status",
-    )
-    close_reason = _choices(
-        RadioField,
-        "Reason for closing",
-        choices=CLOSE_REASONS,
-        description="Only when you close the report.",
-        optional=True,
-        invalid="Select a reason for closing from the list",
-    )
-
-    def validate_close_reason(self, field: RadioField) -> None:
-        if self.new_status.data == "closed" and not field.data:
-            raise ValidationError("Select why you are closing the report")
 
 
 class AssignForm(Form):

@@ -70,7 +70,10 @@ def _contact_rows(answers: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
     if method == "phone":
         rows.append(
-            _row("Safe times to call", _typed(_answer(answers, "contact-times", "safe_times")) or "Not given")
+            _row(
+                "Safe times to call",
+                _typed(_answer(answers, "contact-times", "safe_times")) or "Not given",
+            )
         )
         voicemail = _answer(answers, "contact-times", "leave_message")
         rows.append(

@@ -15,12 +15,13 @@ from werkzeug.wrappers import Response
 
 from .. import access, govuk, messages
 from ..auth.sessions import CurrentStaff
-from ..casework import actions, listing, opening
+from ..casework import actions, duplicates, history, listing, opening
 from ..clock import utcnow
 from ..db import get_session
 from ..models import Report
 from . import bp, list_page, pages
-from .forms import AssignForm, ListFilterForm, MessageForm, NoteForm, StatusForm
+from .forms import AssignForm, ListFilterForm, MessageForm, NoteForm
+from .status_form import StatusForm
 
 
 def _staff() -> CurrentStaff:
@@ -90,11 +91,15 @@ def _show(
     messages.ensure_reporter_data_key(db, report, opened.data_key)
     thread = messages.thread(db, report, opened.data_key)
     messages.mark_read_by_team(db, report)
+    events = history.history(db, report)
+    links = duplicates.links(db, report)
     db.commit()
     return pages.render_report(
         opened,
         officers,
         thread,
+        history=events,
+        links=links,
         status_form=status_form,
         assign_form=assign_form,
         note_form=note_form,
@@ -111,9 +116,11 @@ def report(reference: str) -> Response:
 
 @bp.get("/<reference>/print")
 def print_report(reference: str) -> Response:
-    opened = _opened(opening.find_report(get_session(), reference))
-    get_session().commit()
-    return pages.render_print(opened)
+    db = get_session()
+    opened = _opened(opening.find_report(db, reference))
+    links = duplicates.links(db, opened.report)
+    db.commit()
+    return pages.render_print(opened, links)
 
 
 def _back_to(report: Report, anchor: str = "") -> Response:
@@ -136,6 +143,7 @@ def change_status(reference: str) -> Response:
             form.new_status.data,
             reason=form.close_reason.data or None,
             expected=form.expected.data or None,
+            duplicate_of=form.other_reference,
             actor_id=_staff().user.id,
             today=dt.date.today(),
         )
@@ -146,6 +154,17 @@ def change_status(reference: str) -> Response:
         ]
     except actions.CloseReasonRequired:
         form.close_reason.errors = ["Select why you are closing the report"]
+    except duplicates.DuplicateOfRequired:
+        form.duplicate_of.errors = ["Enter the reference of the report this one duplicates"]
+    except duplicates.DuplicateOfNotFound as unknown:
+        form.duplicate_of.errors = [f"There is no report with the reference {unknown.reference}"]
+    except duplicates.DuplicateOfItself:
+        form.duplicate_of.errors = ["Enter the reference of another report: not this one"]
+    except duplicates.DuplicateLoop as loop:
+        form.duplicate_of.errors = [
+            f"{loop.reference} is itself closed as a duplicate of this report: "
+            "close that one as a duplicate, or choose another report"
+        ]
     except actions.StatusChangedMeanwhile:
         code = 409
         form.new_status.errors = [
