@@ -46,12 +46,6 @@ class StatusForm(Form):
         widget=GovTextInput(),
         description="For example, HC-7K3P-Q9RT",
         filters=[_strip],
-        validators=[
-            Length(
-                max=REFERENCE_MAX,
-                message=f"The reference must be {REFERENCE_MAX} characters or fewer",
-            )
-        ],
     )
 
     def validate_close_reason(self, field: RadioField) -> None:
@@ -63,8 +57,13 @@ class StatusForm(Form):
         return bool(self.new_status.data == "closed" and self.close_reason.data == DUPLICATE)
 
     def validate_duplicate_of(self, field: StringField) -> None:
-        if self.closing_as_duplicate and not field.data:
+        # Only under "duplicate": typed there and then another reason chosen, it is ignored.
+        if not self.closing_as_duplicate:
+            return
+        if not field.data:
             raise ValidationError("Enter the reference of the report this one duplicates")
+        if len(field.data) > REFERENCE_MAX:
+            raise ValidationError(f"The reference must be {REFERENCE_MAX} characters or fewer")
 
     @property
     def other_reference(self) -> str | None:
