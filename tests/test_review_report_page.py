@@ -359,14 +359,13 @@ def test_closing_as_a_duplicate_links_both_reports_and_audits_both_references(
 ) -> None:
     first, second = send_report(app, "Dp1"), send_report(app, "Dp2")
     page = officer_client.get(f"/staff/reports/{first}").get_data(as_text=True)
-    # The reference field sits under the "duplicate" reason (revealed with JavaScript).
-    assert 'data-aria-controls="conditional-close_reason-4"' in page
-    assert (
-        page.index('value="duplicate"')
-        < page.index('id="conditional-close_reason-4"')
-        < page.index('name="duplicate_of"')
-        < page.index('value="resolved"')
-    )
+    # The reference field follows the reasons (revealed under "duplicate" with JavaScript),
+    # hidden at first when scripts run; no ARIA state on a radio (ARIA does not allow it).
+    form = status_form_of(page)
+    assert "duplicate_of" in form.texts
+    assert page.index('value="withdrawn"') < page.index('name="duplicate_of"')
+    assert 'govuk-radios__conditional govuk-radios__conditional--hidden" id="duplicate-of' in page
+    assert "aria-expanded" not in page and "data-aria-controls" not in page
     response = post_status(
         officer_client,
         first,
@@ -450,6 +449,8 @@ def test_a_duplicate_without_a_usable_reference_is_refused_with_what_was_typed(
     form = status_form_of(html)
     assert form.texts["duplicate_of"] == typed.strip()
     assert form.shown()["close_reason"] == "duplicate" and form.shown()["new_status"] == "closed"
+    # Shown again (not hidden) with its error, even before any script runs.
+    assert 'govuk-radios__conditional" id="duplicate-of-reveal"' in html
     assert stored(app, reference).status == "new"
     assert entries(app, "status-changed") == [] and entries(app, "duplicate-linked") == []
 

@@ -1,13 +1,11 @@
 """The report page's status form: the new status, the reason for closing and, when the reason
 is "duplicate", the reference of the report it duplicates (revealed under that choice when
-JavaScript runs; a plain field after the reasons without it)."""
+JavaScript runs: static/js/conditional-reveal.js; a plain field after the reasons without
+it)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
-from markupsafe import Markup
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -44,7 +42,8 @@ class StatusForm(Form):
     duplicate_of = StringField(
         "Reference of the report it duplicates",
         widget=GovTextInput(),
-        description="For example, HC-7K3P-Q9RT",
+        description="Only when the reason is \u201cDuplicate of another report\u201d. "
+        "For example, HC-7K3P-Q9RT",
         filters=[_strip],
     )
 
@@ -69,10 +68,3 @@ class StatusForm(Form):
     def other_reference(self) -> str | None:
         """The reference typed, only when closing as a duplicate (otherwise it is ignored)."""
         return (self.duplicate_of.data or None) if self.closing_as_duplicate else None
-
-    def reason_items(self, duplicate_field: Markup) -> list[dict[str, Any]]:
-        """The reasons' extra parameters: the reference field revealed under "duplicate"."""
-        return [
-            {"conditional": {"html": duplicate_field}} if code == DUPLICATE else {}
-            for code, _label in CLOSE_REASONS
-        ]
