@@ -545,3 +545,26 @@ def test_any_status_form_input_gets_a_page_never_a_500(
             )
             db.commit()
     assert stored(app, reference).duplicate_of_id is None
+
+
+def test_the_report_page_issues_as_many_statements_with_a_long_history(
+    app, team, officer_client
+) -> None:
+    reference = send_report(app, "Hs4")
+
+    def page_statements() -> int:
+        with counting(app) as statements:
+            assert officer_client.get(f"/staff/reports/{reference}").status_code == 200
+        return len(statements)
+
+    page_statements()  # the first opening stops the first-look clock (one write more)
+    short = page_statements()
+    page = officer_client.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    token = csrf_token(page)
+    for n in range(5):
+        officer_client.post(
+            f"/staff/reports/{reference}/notes", data={"csrf_token": token, "note": f"n{n}"}
+        )
+        reporter_writes(app, team, reference, f"m{n}", TODAY)
+    post_status(officer_client, reference, new_status="in-review", expected="new")
+    assert page_statements() == short
