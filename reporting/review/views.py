@@ -162,8 +162,8 @@ def change_status(reference: str) -> Response:
         form.duplicate_of.errors = ["Enter the reference of another report: not this one"]
     except duplicates.DuplicateLoop as loop:
         form.duplicate_of.errors = [
-            f"{loop.reference} is itself closed as a duplicate of this report: "
-            "close that one as a duplicate, or choose another report"
+            f"{loop.reference} is itself closed as a duplicate of this report, so this report "
+            "cannot be a duplicate of it. Enter the reference of another report"
         ]
     except actions.StatusChangedMeanwhile:
         code = 409
