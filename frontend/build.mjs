@@ -173,6 +173,7 @@ copyFileSync(join(srcDir, 'js', 'body-classes.js'), join(staticDir, 'js', 'body-
 copyFileSync(join(srcDir, 'js', 'session-timeout.js'), join(staticDir, 'js', 'session-timeout.js'))
 copyFileSync(join(srcDir, 'js', 'timeout-warning.js'), join(staticDir, 'js', 'timeout-warning.js'))
 copyFileSync(join(srcDir, 'js', 'print-page.js'), join(staticDir, 'js', 'print-page.js'))
+copyFileSync(join(srcDir, 'js', 'conditional-reveal.js'), join(staticDir, 'js', 'conditional-reveal.js'))
 
 copyFileSync(join(srcDir, 'images', 'favicon.svg'), join(staticDir, 'images', 'favicon.svg'))
 writeFileSync(join(staticDir, 'images', 'favicon.ico'), icoFromPng(iconPng(48), 48))

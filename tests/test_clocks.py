@@ -161,7 +161,7 @@ def test_a_status_change_stops_the_clock_of_a_report_nobody_opened(app, team) ->
     with database(app).session() as db:
         report = db.scalar(select(Report).where(Report.reference == reference))
         actions.change_status(
-            db, report, "closed", reason="duplicate", actor_id=officer.id, today=day
+            db, report, "closed", reason="no-further-action", actor_id=officer.id, today=day
         )
         db.commit()
     assert stored(app, reference).first_looked_on == day

@@ -394,3 +394,26 @@ def test_a_report_marked_passed_on_without_a_logged_day_says_so(app: Flask, team
     html = officer_client(app, team).get(f"/staff/reports/{reference}").get_data(as_text=True)
     assert "marked as passed on, but the audit log does not say when" in html
     assert "Passed on on" not in html
+
+
+def test_the_history_lists_additions_and_consent_changes_without_their_text(
+    app: Flask, team: Any
+) -> None:
+    with_details = {"share_with_police": "with-details", "share_with_support": "yes"}
+    reference, receipt = send(app, sharing=with_details)
+    client = signed_in_reporter(app, receipt)
+    post_from_page(client, ADD, addition="Hist0ryText of a later incident")
+    post_from_page(client, SHARING, share_with_police="no", share_with_support="yes")
+    officer = officer_client(app, team)
+    html = officer.get(f"/staff/reports/{reference}").get_data(as_text=True)
+    history = html[html.index('id="history"') :]
+    assert "<li>Information added by the reporter</li>" in history
+    assert (
+        "<li>The reporter changed what they agree to share: police: from share it with the "
+        "police, with their contact details to not share it with the police</li>"
+    ) in history
+    # The officer who first saw the change, with the time of their seeing it.
+    assert "Saw the reporter&#39;s change to what they agree to share" in history
+    assert "Olive Officer" in history
+    # What was added is on the page, but never in the history.
+    assert "Hist0ryText" not in history

@@ -591,11 +591,12 @@ def test_a_report_filtered_by_strand_follows_its_status_changes(app, team, offic
 
 def test_a_new_report_can_be_closed_straight_away_as_a_duplicate(app, team, officer_client):
     reference = send_report(app, "Zq15")
-    response = _post(
-        officer_client, reference, "status", {"new_status": "closed", "close_reason": "duplicate"}
-    )
+    other = send_report(app, "Zq15b")
+    data = {"new_status": "closed", "close_reason": "duplicate", "duplicate_of": other}
+    response = _post(officer_client, reference, "status", data)
     assert response.status_code == 302
     assert stored_report(app, reference).closed_reason == "duplicate"
+    assert stored_report(app, reference).duplicate_of_id == stored_report(app, other).id
 
 
 REFUSED_STATUS_CHANGES = [
@@ -635,7 +636,7 @@ def test_a_status_changed_by_someone_else_meanwhile_is_not_overridden(
         data={
             "csrf_token": csrf_token(page),
             "new_status": "closed",
-            "close_reason": "duplicate",
+            "close_reason": "no-further-action",
             "expected": "new",
         },
     )

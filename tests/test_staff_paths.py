@@ -148,6 +148,8 @@ class StaffPaths(RuleBasedStateMachine):
         self.wrong_codes = dict.fromkeys(ROLES, 0)
         self.wait_until = dict.fromkeys(ROLES, 0.0)
         self.statuses = dict.fromkeys(self.prepared.reports, "new")
+        # Which report each one is closed as a duplicate of (None: not one).
+        self.duplicate_of: dict[str, str | None] = dict.fromkeys(self.prepared.reports)
         self.emails = itertools.count(1)
         self.seen: list[tuple[str, str, Any]] = []
 
@@ -372,11 +374,21 @@ class StaffPaths(RuleBasedStateMachine):
         index=st.integers(0, 1),
         new_status=st.sampled_from([*STATUSES, "", "bogus"]),
         reason=st.sampled_from(["", "duplicate", "resolved", "bogus"]),
+        duplicate_of=st.sampled_from(["", "other", "itself", "HC-2222-2222", "<b>\u202e"]),
     )
-    def change_status(self, who: str, index: int, new_status: str, reason: str) -> None:
+    def change_status(
+        self, who: str, index: int, new_status: str, reason: str, duplicate_of: str
+    ) -> None:
         reference = self.reference(index)
+        other = self.reference(index + 1)
         current = self.statuses[reference]
-        data = {"new_status": new_status, "close_reason": reason, "expected": current}
+        typed = {"other": other, "itself": reference}.get(duplicate_of, duplicate_of)
+        data = {
+            "new_status": new_status,
+            "close_reason": reason,
+            "expected": current,
+            "duplicate_of": typed,
+        }
         path = f"/staff/reports/{reference}/status"
         response = self.post(who, path, {k: v for k, v in data.items() if v})
         if self.expect_refused(who, path, response):
@@ -385,10 +397,18 @@ class StaffPaths(RuleBasedStateMachine):
             new_status in actions.allowed_next(current)
             and reason != "bogus"
             and (new_status != "closed" or reason in CLOSE_REASONS)
+            # A duplicate names another report that is not already a duplicate of this one.
+            and (
+                new_status != "closed"
+                or reason != "duplicate"
+                or (duplicate_of == "other" and self.duplicate_of[other] != reference)
+            )
         )
         assert response.status_code == (302 if allowed else 400), (current, data)
         if allowed:
             self.statuses[reference] = new_status
+            closing_as_duplicate = new_status == "closed" and reason == "duplicate"
+            self.duplicate_of[reference] = other if closing_as_duplicate else None
 
     @rule(
         who=st.sampled_from(VISITORS),
@@ -485,6 +505,11 @@ class StaffPaths(RuleBasedStateMachine):
             stored = {
                 ref: status for ref, status in db.execute(select(Report.reference, Report.status))
             }
+            ids = dict(db.execute(select(Report.id, Report.reference)).all())
+            duplicates = {
+                ref: ids.get(of)
+                for ref, of in db.execute(select(Report.reference, Report.duplicate_of_id))
+            }
             failures = {
                 email: (n, wrong)
                 for email, n, wrong in db.execute(
@@ -493,6 +518,7 @@ class StaffPaths(RuleBasedStateMachine):
             }
             locked = db.scalars(select(User.email).where(User.locked)).all()
         assert stored == self.statuses
+        assert duplicates == self.duplicate_of
         for role, user in self.users.items():
             assert failures[user.email] == (self.failures[role], self.wrong_codes[role]), role
         assert not locked

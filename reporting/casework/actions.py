@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from .. import audit, crypto, roles
 from ..clock import utcnow
 from ..models import Note, Report, ReportStrand, User
-from . import CLOSE_REASON_LABELS, STATUS_LABELS, CaseworkError
+from . import CLOSE_REASON_LABELS, STATUS_LABELS, CaseworkError, duplicates
 
 # Where a report may go next. Nothing goes back to "new": it means no officer has looked yet.
 # A new report may be closed straight away (a duplicate, or withdrawn before anyone reviewed it),
@@ -72,11 +72,13 @@ def change_status(
     today: dt.date,
     reason: str | None = None,
     expected: str | None = None,
+    duplicate_of: str | None = None,
 ) -> None:
     """Move the report to ``new_status``; closing needs a reason, reopening clears it.
 
     ``expected`` is the status the officer saw: if someone else changed it since, the change
-    is refused rather than applied on top of a decision the officer never saw.
+    is refused rather than applied on top of a decision the officer never saw. Closing as a
+    duplicate needs ``duplicate_of``, the other report's reference (``duplicates``'s errors).
     """
     if new_status not in STATUS_LABELS:
         raise UnknownStatus(new_status)
@@ -90,6 +92,12 @@ def change_status(
             raise CloseReasonRequired
     else:
         reason = None
+    other = (
+        duplicates.other_report(db, report, duplicate_of)
+        if reason == duplicates.DUPLICATE
+        else None
+    )
+    old_duplicate_of = report.duplicate_of_id
     # Conditional on the status read above: of two officers acting at once, one wins. A report
     # first acted on now stops its first-look clock (kept if it had stopped already).
     result = db.execute(
@@ -100,6 +108,7 @@ def change_status(
             closed_reason=reason,
             status_changed_on=today,
             first_looked_on=func.coalesce(Report.first_looked_on, today),
+            duplicate_of_id=other.id if other else None,
         )
         .execution_options(synchronize_session="fetch")
     )
@@ -109,6 +118,15 @@ def change_status(
     db.execute(
         update(ReportStrand).where(ReportStrand.report_id == report.id).values(status=new_status)
     )
+    # Both references in the entry when a duplicate link is made or undone; and an entry on
+    # the other report, for its history.
+    links: dict[str, str] = {}
+    if other is not None:
+        links["duplicate_of"] = other.reference
+        duplicates.record_link(db, report, other.id, actor_id=actor_id, linked=True)
+    unlinked = duplicates.record_link(db, report, old_duplicate_of, actor_id=actor_id, linked=False)
+    if unlinked is not None:
+        links["old_duplicate_of"] = unlinked
     audit.record(
         db,
         "status-changed",
@@ -118,6 +136,7 @@ def change_status(
         new=new_status,
         old_reason=old_reason,
         reason=reason,
+        **links,
     )
 
 

@@ -119,6 +119,11 @@ class Report(Base):
     # opened the report or changed its status.
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     first_looked_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Closed as a duplicate: the report it duplicates (casework/duplicates.py); cleared when it
+    # is reopened. If that report is deleted, the link goes (SET NULL) and the reason stays.
+    duplicate_of_id: Mapped[str | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), index=True
+    )
 
     keys: Mapped[list[ReportKey]] = relationship(
         back_populates="report", cascade="all, delete-orphan"

@@ -1,8 +1,8 @@
 """Forms of the review workspace: list filters (GET) and the report page's actions (POST).
 
 Every value is checked against its list or pattern with a length limit; none of these fields
-carries the browser's ``required`` attribute (GOV.UK validates on the server).
-Longer than 300 lines: the list filters and the four action forms share their checks.
+carries the browser's ``required`` attribute (GOV.UK validates on the server). The report
+page's forms are in ``action_forms``.
 """
 
 from __future__ import annotations
@@ -13,21 +13,18 @@ from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
     GovRadioInput,
     GovSelect,
     GovTextInput,
 )
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import Field, HiddenField, RadioField, SelectField, StringField
 from wtforms.form import BaseForm
-from wtforms.validators import Length, Optional, Regexp, StopValidation, ValidationError
+from wtforms.validators import Optional, Regexp, StopValidation, ValidationError
 
-from ..baseform import Form, choice_field, normalise_newlines, required
-from ..casework import CLOSE_REASONS, REPORTER_TYPES, STATUSES
-from ..casework.actions import NOTE_MAX
+from ..baseform import Form, choice_field
+from ..casework import REPORTER_TYPES, STATUSES
 from ..casework.filters import ListFilters
-from ..messages import MESSAGE_MAX
 
 DATE_HINT = "For example, 27/3/2025"
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.\- ](\d{1,2})[/.\- ](\d{4})")
@@ -262,80 +259,3 @@ class MarkSeenForm(Form):
     @property
     def arrival(self) -> int:
         return int(self.up_to.data or "0")
-
-
-class StatusForm(Form):
-    # The status the officer saw: a change made meanwhile by someone else is not overridden.
-    expected = HiddenField(validators=[Length(max=20)])
-    new_status = _choices(
-        RadioField,
-        "Change the status to",
-        choices=STATUSES,
-        invalid="Select the new status",
-    )
-    close_reason = _choices(
-        RadioField,
-        "Reason for closing",
-        choices=CLOSE_REASONS,
-        description="Only when you close the report.",
-        optional=True,
-        invalid="Select a reason for closing from the list",
-    )
-
-    def validate_close_reason(self, field: RadioField) -> None:
-        if self.new_status.data == "closed" and not field.data:
-            raise ValidationError("Select why you are closing the report")
-
-
-class AssignForm(Form):
-    assign_to = _choices(
-        SelectField,
-        "Assigned officer",
-        choices=[("none", "Nobody (unassigned)")],
-        invalid="Select an officer from the list",
-    )
-
-    def set_officers(self, officers: Iterable[tuple[int, str]]) -> None:
-        self.assign_to.choices = [("none", "Nobody (unassigned)")] + [
-            (str(user_id), name) for user_id, name in officers
-        ]
-
-    @property
-    def user_id(self) -> int | None:
-        value = self.assign_to.data or "none"
-        return int(value) if value.isdigit() else None
-
-
-class NoteForm(Form):
-    note = TextAreaField(
-        "Add a note",
-        widget=GovCharacterCount(),
-        description="Only officers can read notes. They are encrypted like the report.",
-        filters=[normalise_newlines],
-        validators=[
-            required("Enter the note"),
-            Length(
-                max=NOTE_MAX,
-                message=f"The note must be {NOTE_MAX:,} characters or fewer",
-            ),
-        ],
-    )
-
-
-class MessageForm(Form):
-    message = TextAreaField(
-        "Send a message to the reporter",
-        widget=GovCharacterCount(),
-        description=(
-            "The reporter sees it only when they check for replies with their receipt. Do not "
-            "include anything that would harm them if someone else using their device saw it."
-        ),
-        filters=[normalise_newlines],
-        validators=[
-            required("Enter a message to the reporter"),
-            Length(
-                max=MESSAGE_MAX,
-                message=f"The message must be {MESSAGE_MAX:,} characters or fewer",
-            ),
-        ],
-    )

@@ -5,20 +5,25 @@ Rendering only: every value comes in as an argument (the views query, record and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, make_response, render_template
+from flask import current_app, make_response, render_template, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from ..casework import CLOSE_REASON_LABELS, REPORTER_TYPE_LABELS, STATUS_LABELS
 from ..casework.actions import NOTE_MAX, allowed_next
+from ..casework.duplicates import DuplicateLinks
+from ..casework.history import Event
 from ..casework.opening import ClearFacts, OpenedReport
 from ..journey.questions import summary_rows
 from ..messages import MessageView
 from ..officer_updates import OfficerUpdates
 from . import bidi, consent
-from .forms import AssignForm, MessageForm, NoteForm, StatusForm, short_label
+from .action_forms import AssignForm, MessageForm, NoteForm, StatusForm
+from .forms import short_label
+from .key_facts import key_facts
 from .thread import message_context
 
 DATE = "%-d %B %Y"
@@ -48,7 +53,35 @@ def _labels() -> dict[str, dict[str, str]]:
 # --- One report ------------------------------------------------------------------------------
 
 
-def _facts(facts: ClearFacts) -> list[dict[str, Any]]:
+def _reference_links(references: Iterable[str]) -> Markup:
+    return Markup("<br>").join(
+        Markup('<a class="govuk-link" href="{}">{}</a>').format(
+            url_for("review.report", reference=reference), reference
+        )
+        for reference in references
+    )
+
+
+def _duplicate_rows(links: DuplicateLinks | None) -> list[dict[str, Any]]:
+    rows = []
+    if links and links.duplicate_of:
+        rows.append(
+            {
+                "key": {"text": "Duplicate of"},
+                "value": {"html": _reference_links([links.duplicate_of])},
+            }
+        )
+    if links and links.duplicates:
+        rows.append(
+            {
+                "key": {"text": "Reports closed as duplicates of this one"},
+                "value": {"html": _reference_links(links.duplicates)},
+            }
+        )
+    return rows
+
+
+def _facts(facts: ClearFacts, links: DuplicateLinks | None = None) -> list[dict[str, Any]]:
     """The clear columns, as a summary list: readable without any key."""
     labels = _labels()
     report = facts.report
@@ -83,6 +116,7 @@ def _facts(facts: ClearFacts) -> list[dict[str, Any]]:
                 "text": labels["reporter_type"].get(report.reporter_type, report.reporter_type)
             },
         },
+        *_duplicate_rows(links),
     ]
 
 
@@ -106,15 +140,37 @@ def _answer_rows(
     return kept
 
 
+def history_days(events: list[Event]) -> list[dict[str, Any]]:
+    """The history, a heading per day: each event's time (staff actions only), what, who."""
+    days: list[dict[str, Any]] = []
+    for event in events:
+        day = event.day.strftime(DATE)
+        if not days or days[-1]["day"] != day:
+            days.append({"day": day, "events": []})
+        days[-1]["events"].append(
+            {
+                "time": event.at.strftime("%H:%M") if event.at else None,
+                "what": event.what,
+                "who": event.who,
+                "reference": event.reference,
+            }
+        )
+    return days
+
+
 def _report_context(
-    opened: OpenedReport, withheld: frozenset[str], updates: OfficerUpdates | None
+    opened: OpenedReport,
+    withheld: frozenset[str],
+    updates: OfficerUpdates | None,
+    links: DuplicateLinks | None = None,
 ) -> dict[str, Any]:
     # What the reporter agrees to share now (a change through the receipt replaces the answer).
     answers = consent.with_current_sharing(opened.answers, opened.report)
     return {
         "report": opened.report,
         "title": f"Report {opened.report.reference}",
-        "facts": _facts(opened.facts),
+        "facts": _facts(opened.facts, links),
+        "key_facts": key_facts(opened.report, answers, withheld),
         "answer_rows": _answer_rows(answers, withheld),
         "notes": opened.notes,
         "police_sharing": consent.police_sharing(opened.report),
@@ -128,6 +184,8 @@ def render_report(
     officers: list[tuple[int, str]],
     thread: list[MessageView],
     *,
+    history: list[Event],
+    links: DuplicateLinks,
     status_form: StatusForm | None = None,
     assign_form: AssignForm | None = None,
     note_form: NoteForm | None = None,
@@ -150,7 +208,8 @@ def render_report(
     assign_form.set_officers(officers)
     html = render_template(
         "review/report.html",
-        **_report_context(opened, frozenset(), updates),
+        **_report_context(opened, frozenset(), updates, links),
+        history=history_days(history),
         errors=errors or [],
         status_form=status_form,
         assign_form=assign_form,
@@ -161,9 +220,11 @@ def render_report(
     return make_response(html, status or (400 if errors else 200))
 
 
-def render_print(opened: OpenedReport, updates: OfficerUpdates | None = None) -> Response:
+def render_print(
+    opened: OpenedReport, links: DuplicateLinks, updates: OfficerUpdates | None = None
+) -> Response:
     """The copy that may be handed on: only what the reporter agrees to share now."""
-    context = _report_context(opened, consent.withheld_pages(opened.report), updates)
+    context = _report_context(opened, consent.withheld_pages(opened.report), updates, links)
     return make_response(render_template("review/print.html", **context, errors=[]), 200)
 
 

@@ -9,7 +9,7 @@ from markupsafe import Markup, escape
 
 from ..messages import MESSAGE_MAX, MessageView
 from . import bidi
-from .forms import MessageForm
+from .action_forms import MessageForm
 
 DATE = "%-d %B %Y"
 

@@ -15,12 +15,13 @@ from werkzeug.wrappers import Response
 
 from .. import access, alerts, govuk, messages, officer_updates
 from ..auth.sessions import CurrentStaff
-from ..casework import actions, listing, opening, seen
+from ..casework import actions, duplicates, history, listing, opening, seen
 from ..clock import utcnow
 from ..db import get_session
 from ..models import Report
 from . import bp, list_page, pages
-from .forms import AssignForm, ListFilterForm, MessageForm, NoteForm, StatusForm
+from .action_forms import AssignForm, MessageForm, NoteForm, StatusForm
+from .forms import ListFilterForm
 
 
 def _staff() -> CurrentStaff:
@@ -97,6 +98,9 @@ def _show(
     thread = messages.thread(db, report, opened.data_key)
     messages.mark_read_by_team(db, report)
     updates = officer_updates.for_officer(db, report, opened.data_key, actor_id=_staff().user.id)
+    # After the consent-change-seen entries above: the history shows them.
+    events = history.history(db, report)
+    links = duplicates.links(db, report)
     db.commit()
     # After the commit: no lock is held while the mail server is asked to take a pending alert.
     g.alert_state = alerts.on_open(db, report, opened.data_key, alerts.settings(current_app.config))
@@ -105,6 +109,8 @@ def _show(
         opened,
         officers,
         thread,
+        history=events,
+        links=links,
         status_form=status_form,
         assign_form=assign_form,
         note_form=note_form,
@@ -127,8 +133,9 @@ def print_report(reference: str) -> Response:
     updates = officer_updates.for_officer(
         db, opened.report, opened.data_key, actor_id=_staff().user.id
     )
+    links = duplicates.links(db, opened.report)
     db.commit()
-    return pages.render_print(opened, updates)
+    return pages.render_print(opened, links, updates)
 
 
 def _back_to(report: Report, anchor: str = "") -> Response:
@@ -151,6 +158,7 @@ def change_status(reference: str) -> Response:
             form.new_status.data,
             reason=form.close_reason.data or None,
             expected=form.expected.data or None,
+            duplicate_of=form.other_reference,
             actor_id=_staff().user.id,
             today=dt.date.today(),
         )
@@ -161,6 +169,17 @@ def change_status(reference: str) -> Response:
         ]
     except actions.CloseReasonRequired:
         form.close_reason.errors = ["Select why you are closing the report"]
+    except duplicates.DuplicateOfRequired:
+        form.duplicate_of.errors = ["Enter the reference of the report this one duplicates"]
+    except duplicates.DuplicateOfNotFound as unknown:
+        form.duplicate_of.errors = [f"There is no report with the reference {unknown.reference}"]
+    except duplicates.DuplicateOfItself:
+        form.duplicate_of.errors = ["Enter the reference of another report: not this one"]
+    except duplicates.DuplicateLoop as loop:
+        form.duplicate_of.errors = [
+            f"{loop.reference} is itself closed as a duplicate of this report, so this report "
+            "cannot be a duplicate of it. Enter the reference of another report"
+        ]
     except actions.StatusChangedMeanwhile:
         code = 409
         form.new_status.errors = [

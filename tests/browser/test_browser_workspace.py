@@ -184,9 +184,12 @@ def banner(page: Any) -> str:
     return str(page.locator(".govuk-notification-banner--success").inner_text())
 
 
-def summary_value(page: Any, key: str, *, list_index: int = 0) -> str:
-    """The value next to ``key`` in the page's n-th summary list."""
-    rows = page.locator(".govuk-summary-list").nth(list_index).locator(".govuk-summary-list__row")
+def summary_value(page: Any, key: str, *, list_index: int | None = None) -> str:
+    """The value next to ``key`` in the page's n-th summary list (any list if not given)."""
+    lists = page.locator(".govuk-summary-list")
+    rows = (lists if list_index is None else lists.nth(list_index)).locator(
+        ".govuk-summary-list__row"
+    )
     row = rows.filter(
         has=page.locator(
             ".govuk-summary-list__key", has_text=re.compile(rf"^\s*{re.escape(key)}\s*$")
@@ -395,7 +398,7 @@ def test_officer_triages_a_report_end_to_end(workspace: Workspace) -> None:
     assert heading(page) == reference
     assert summary_value(page, "Status") == "New"
     assert summary_value(page, "Assigned to") == "Nobody"
-    told = page.locator(".govuk-summary-list").nth(1)
+    told = page.locator("h2:text-is('What the reporter told us') + .govuk-summary-list")
     assert f"Two men followed me home {marker}account" in told.inner_text()
     assert f"Outside the library {marker}place" in told.inner_text()
     assert "No notes yet." in main_text(page)
@@ -790,3 +793,65 @@ def test_report_list_fits_a_phone_screen(workspace: Workspace, viewport: dict[st
         "Assigned to: nobody",
     ):
         assert text in first.replace("\n", " "), text
+
+
+# --- The report page: key facts, history, closing as a duplicate (JavaScript on and off) ------
+
+
+@pytest.mark.browser
+def test_key_facts_history_and_closing_as_a_duplicate(workspace: Workspace) -> None:
+    first, second = workspace.send_report("dupone"), workspace.send_report("duptwo")
+    officer = workspace.user("officer", can_open_reports=True, name="Dee Dupe")
+    audit = AxeAudit()
+    page = workspace.signed_in(officer)
+    visit(page, f"/staff/reports/{first}")
+    card = page.locator("main .govuk-summary-card").first
+    assert card.locator(".govuk-summary-card__title").inner_text().strip() == "Key facts"
+    assert summary_value(page, "Share with the police") == "Yes, without their contact details"
+    assert summary_value(page, "Still happening") == "It has happened before"
+
+    # With JavaScript the reference field appears under "Duplicate of another report".
+    field = page.locator("main").get_by_label("Reference of the report it duplicates")
+    assert not field.is_visible()
+    page.get_by_role("radio", name="Closed", exact=True).check()
+    page.get_by_role("radio", name="Duplicate of another report", exact=True).check()
+    assert field.is_visible()
+    field.fill("hc-2222-2222")
+    assert click(page, "Change status").status == 400
+    assert error_messages(page) == ["There is no report with the reference HC-2222-2222"]
+    assert field.is_visible() and field.input_value() == "hc-2222-2222"
+    audit("report: duplicate reference error state", page)
+    field.fill(second)
+    assert click(page, "Change status").ok
+    assert summary_value(page, "Duplicate of") == second
+    history = page.locator("#history ~ ul").last.inner_text()
+    assert f"Closed as a duplicate of {second} (Dee Dupe)" in history
+    audit("report: closed as a duplicate", page)
+    follow(page, second)
+    assert summary_value(page, "Reports closed as duplicates of this one") == first
+    audit("report: its duplicates", page)
+    audit.assert_none()
+
+    # Without JavaScript (the same officer, another browser window): a plain field.
+    plain = workspace.open(java_script_enabled=False)
+    plain.context.add_cookies(page.context.cookies())
+    plain.goto(f"/staff/reports/{first}")
+
+    def change_status() -> Any:
+        with plain.expect_navigation() as navigation:
+            plain.locator("main").get_by_role("button", name="Change status").click()
+        return navigation.value
+
+    plain.get_by_role("radio", name="In review", exact=True).check()
+    assert change_status().ok
+    keys = plain.locator("main .govuk-summary-list__key").all_inner_texts()
+    assert "Duplicate of" not in [key.strip() for key in keys]
+    field = plain.locator("main").get_by_label("Reference of the report it duplicates")
+    assert field.is_visible()
+    plain.get_by_role("radio", name="Closed", exact=True).check()
+    plain.get_by_role("radio", name="Duplicate of another report", exact=True).check()
+    assert change_status().status == 400
+    assert error_messages(plain) == ["Enter the reference of the report this one duplicates"]
+    plain.locator("main").get_by_label("Reference of the report it duplicates").fill(second)
+    assert change_status().ok
+    assert summary_value(plain, "Duplicate of") == second
