@@ -87,6 +87,7 @@ class ReporterPage:
     status: str
     received_on: dt.date
     thread: list[messages.MessageView] | None  # None: messages not available for this report
+    looked_at: bool = False  # an officer has opened it (the first-look clock stopped)
 
 
 def _context(session_id: str) -> bytes:
@@ -281,7 +282,8 @@ def reporter_page(db: Session, session: ReceiptSession) -> ReporterPage:
     if session.data_key is not None:
         thread = messages.thread(db, report, session.data_key)
         messages.mark_read_by_reporter(db, report)
-    return ReporterPage(report.reference, report.status, report.received_on, thread)
+    looked = report.first_looked_on is not None
+    return ReporterPage(report.reference, report.status, report.received_on, thread, looked)
 
 
 def reply(db: Session, session: ReceiptSession, text: str, *, today: dt.date) -> None:

@@ -31,6 +31,12 @@ SUPPORT_WORDS = {
     "yes": "share it with a support service",
     "no": "not share it with a support service",
 }
+# Each choice as a short answer, for "changed from ... to ...".
+POLICE_SHORT = {
+    "with-details": "yes, with their contact details",
+    "without-details": "yes, without their contact details",
+    "no": "no",
+}
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,17 @@ class ChangeView:
         """What changed, in words (a part that did not change is not named)."""
         parts = []
         if self.police_before != self.police_after:
-            was = POLICE_WORDS.get(self.police_before or "", "give no answer")
-            parts.append(f"police: from {was} to {POLICE_WORDS[self.police_after]}")
+            was = POLICE_SHORT.get(self.police_before or "", "no answer")
+            now = POLICE_SHORT.get(self.police_after, self.police_after)
+            parts.append(
+                f"sharing with the police changed from \u2018{was}\u2019 to \u2018{now}\u2019"
+            )
         if self.support_before != self.support_after:
-            was = SUPPORT_WORDS.get(self.support_before or "", "give no answer")
-            parts.append(f"support services: from {was} to {SUPPORT_WORDS[self.support_after]}")
+            was = self.support_before or "no answer"
+            parts.append(
+                f"sharing with support services changed from \u2018{was}\u2019 to "
+                f"\u2018{self.support_after}\u2019"
+            )
         return "; ".join(parts)
 
 

@@ -194,6 +194,24 @@ def test_the_status_is_in_plain_words(app: Flask, team: Any, status: str, words:
     assert re.search(rf"Status\s*</dt>\s*<dd[^>]*>\s*{words}\s*</dd>", html), html
 
 
+def test_a_new_report_an_officer_has_opened_is_being_looked_at(app: Flask, team: Any) -> None:
+    reference, receipt = send(app)
+    client = new_client(app)
+    try_receipt(client, receipt)
+    html = client.get("/replies/report").get_data(as_text=True)
+    assert "A reviewing officer will read it." in html
+    with database(app).session() as db:  # an officer opened it and left its status as new
+        db.execute(
+            update(Report)
+            .where(Report.reference == reference)
+            .values(first_looked_on=dt.date.today())
+        )
+        db.commit()
+    html = client.get("/replies/report").get_data(as_text=True)
+    assert re.search(r"Status\s*</dt>\s*<dd[^>]*>\s*Being looked at\s*</dd>", html), html
+    assert "A reviewing officer has read it." in html
+
+
 def test_a_message_that_is_empty_or_too_long_is_refused_and_what_was_typed_kept(
     app: Flask, team: Any
 ) -> None:

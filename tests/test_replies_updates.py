@@ -231,7 +231,10 @@ def test_withdrawing_consent_changes_the_police_copy_and_the_officer_is_told(
     today = day(dt.date.today())
     assert "govuk-notification-banner" in html
     assert f"The reporter changed what they agree to share on {today}" in html
-    assert "from share it with the police, without their contact details to not share" in html
+    assert (
+        "sharing with the police changed from \u2018yes, without their contact details\u2019 "
+        "to \u2018no\u2019"
+    ) in html
     assert "The reporter did not agree to share this report with the police." in html
     # The first officer to see each change gets one audit entry naming it; no more after.
     seen = audit(app, "consent-change-seen")
@@ -409,8 +412,8 @@ def test_the_history_lists_additions_and_consent_changes_without_their_text(
     history = html[html.index('id="history"') :]
     assert "<li>Information added by the reporter</li>" in history
     assert (
-        "<li>The reporter changed what they agree to share: police: from share it with the "
-        "police, with their contact details to not share it with the police</li>"
+        "<li>The reporter changed what they agree to share: sharing with the police changed "
+        "from \u2018yes, with their contact details\u2019 to \u2018no\u2019</li>"
     ) in history
     # The officer who first saw the change, with the time of their seeing it.
     assert "Saw the reporter&#39;s change to what they agree to share" in history

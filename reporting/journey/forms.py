@@ -166,7 +166,8 @@ class ContactForm(JourneyForm):
         "Do you want us to contact you?",
         CONTACT,
         required="Select if you want us to contact you",
-        hint="We only use your contact details to talk to you about this report.",
+        hint="We use your contact details to talk to you about this report. We pass them to the "
+        "police or a support service only if you agree: you choose later.",
     )
 
 

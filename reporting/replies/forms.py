@@ -31,7 +31,8 @@ class MessageForm(Form):
     message = TextAreaField(
         "Send a message to the team",
         widget=GovCharacterCount(),
-        description="Only the reviewing officers can read it.",
+        description="Only the reviewing officers and anyone who signs in here with your receipt "
+        "can read it: it stays on this page.",
         filters=[normalise_newlines],
         validators=[
             required("Enter your message"),
@@ -45,7 +46,7 @@ class MessageForm(Form):
 
 class AdditionForm(Form):
     addition = TextAreaField(
-        "Add to your report",
+        "What do you want to add?",
         widget=GovCharacterCount(),
         description="Tell us more about what happened, or about something that happened "
         "later. It is added to your report with today's date. Only the reviewing officers "

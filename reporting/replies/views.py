@@ -31,6 +31,14 @@ STATUS_WORDS = {
 }
 
 
+def status_words(page: follow_up.ReporterPage) -> str:
+    """The status in the reporter's words: a new report an officer has opened is being
+    looked at (the first-look clock stopped), whatever its status code says."""
+    if page.status == "new" and page.looked_at:
+        return STATUS_WORDS["in-review"]
+    return STATUS_WORDS.get(page.status, "Received")
+
+
 def cookie_name() -> str:
     name: str = current_app.config["RECEIPT_COOKIE_NAME"]
     return name
@@ -124,7 +132,7 @@ def _show(
         "replies/report.html",
         title="Your report",
         page=page,
-        status_words=STATUS_WORDS.get(page.status, "Received"),
+        status_words=status_words(page),
         form=forms.message,
         addition_form=forms.addition,
         sharing_form=forms.sharing,

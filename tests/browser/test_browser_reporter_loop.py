@@ -133,7 +133,7 @@ def the_loop(page: Any, server: Any, team_keys: dict[str, bytes], runner: Any | 
     assert response.status == 400
     assert "Enter what you want to add" in page.locator(".govuk-error-summary").inner_text()
     violations += axe_violations(page, runner)
-    page.get_by_label("Add to your report").fill("A week later they were there again. Lp9Add")
+    page.get_by_label("What do you want to add?").fill("A week later they were there again. Lp9Add")
     assert click(page, "Add to my report").ok
     today = dt.date.today().strftime("%-d %B %Y")
     main = page.locator("main").inner_text()
