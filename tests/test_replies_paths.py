@@ -35,7 +35,7 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 from flask import Flask
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -682,6 +682,7 @@ class Factory:
         return RepliesPaths(self)
 
 
+REPLIES_SEED = 20261201
 REPLIES_SETTINGS = settings(
     max_examples=30,
     stateful_step_count=25,
@@ -709,7 +710,10 @@ def unlimited_app(make_app: Any) -> Flask:
 
 def test_the_receipt_pages_survive_the_paths_people_take(make_app: Any, team: TeamKeys) -> None:
     factory = Factory(unlimited_app(make_app), team).send_reports()
-    run_state_machine_as_test(factory, settings=REPLIES_SETTINGS)
+    # A fixed seed: the suite's run is the same every time, so that its check below (every kind
+    # of change was made at least once) cannot come and go with chance. `make fuzz FUZZ_ARGS=
+    # "--machine replies"` explores with fresh seeds.
+    run_state_machine_as_test(seed(REPLIES_SEED)(factory), settings=REPLIES_SETTINGS)
     assert factory.stats.get("messages", 0) > 0, "no example sent a message"
     assert factory.stats.get("additions", 0) > 0, "no example added to a report"
     assert factory.stats.get("changes", 0) > 0, "no example changed what is shared"
