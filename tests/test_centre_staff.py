@@ -89,6 +89,10 @@ def test_a_centre_worker_is_invited_with_their_centre_and_keeps_it(
     assert accepted.status_code in (302, 303)
     user = user_by_email(app, "cal@example.org")
     assert (user.role, user.centre_id, user.centre_lead) == ("centre", centre_id, True)
+    assert "Corby Advice, lead" in text(admin_client.get("/staff/admin/"))
+    assert "Reporting centre (Corby Advice, lead)" in text(
+        admin_client.get(f"/staff/admin/accounts/{user.id}")
+    )
     with database(app).session() as db:
         entry = db.scalar(select(AuditEntry).where(AuditEntry.action == "invited"))
         assert entry is not None
@@ -103,6 +107,9 @@ def test_a_worker_who_is_not_the_lead(app, admin_client, centre_id) -> None:
     assert invite(admin_client, centre=str(centre_id), centre_lead="no").status_code == 200
     user = user_by_email(app, "cal@example.org")
     assert (user.centre_id, user.centre_lead) == (centre_id, False)
+    assert "Reporting centre (Corby Advice)" in text(
+        admin_client.get(f"/staff/admin/accounts/{user.id}")
+    )
 
 
 @pytest.mark.parametrize(
