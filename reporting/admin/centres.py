@@ -25,13 +25,12 @@ def centres_list() -> str:
     db = get_session()
     today = utcnow().date()
     max_age = current_app.config["CENTRE_LISTING_MAX_AGE_DAYS"]
+    every = centres.all_centres(db)
     return render_template(
         "admin/centres.html",
-        centres=centres.all_centres(db),
+        centres=every,
         stale={
-            centre.id
-            for centre in centres.all_centres(db)
-            if centres.hidden_because_stale(centre, today, max_age)
+            centre.id for centre in every if centres.hidden_because_stale(centre, today, max_age)
         },
         kind_names=centres.KIND_NAMES,
         district_names=dict(current_app.config["DISTRICTS"]),
