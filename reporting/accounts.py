@@ -29,6 +29,10 @@ class LastAdmin(Exception):
     """The change would leave no active administrator."""
 
 
+class CentreByInvitation(Exception):
+    """Staff of a reporting centre join with their centre, by invitation, not by a role change."""
+
+
 class LastKeyHolder(Exception):
     """Revoking would leave an active team key that nobody can use (only the recovery code)."""
 
@@ -160,11 +164,15 @@ def change_role(db: Session, user: User, role: str, *, actor: User) -> bool:
     _not_self(user, actor)
     if role == user.role:
         return False
+    if role == roles.CENTRE:
+        raise CentreByInvitation
     if role != "admin":
         _keep_an_active_admin(db, user)
     if role not in roles.GRANTABLE:
         _keep_a_key_holder(db, user)
     old_role, user.role = user.role, role
+    # Only a centre's staff belong to a centre.
+    user.centre_id, user.centre_lead = None, False
     removed: list[str] = []
     if role not in roles.GRANTABLE:
         removed = keys.revoke_grants(db, user.id)

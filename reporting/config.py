@@ -49,6 +49,8 @@ DEFAULTS: dict[str, object] = {
     # The confirmation page's promise, and each report's first-look due date: working days
     # (England and Wales) after the day a report arrives.
     "FIRST_LOOK_WORKING_DAYS": clocks.FIRST_LOOK_WORKING_DAYS,
+    # "Find a reporting centre" hides a centre whose listing was not checked in this many days.
+    "CENTRE_LISTING_MAX_AGE_DAYS": 365,
     # The biggest honest journey POST is 10,000 characters of text, percent-encoded (up to 9
     # bytes a character); anything larger is not a person typing.
     "MAX_CONTENT_LENGTH": 128 * 1024,
@@ -152,6 +154,9 @@ def validate(config: Mapping[str, Any]) -> None:
     days = config.get("FIRST_LOOK_WORKING_DAYS")
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 30:
         raise ConfigError("FIRST_LOOK_WORKING_DAYS must be a whole number of days, 1 to 30.")
+    age = config.get("CENTRE_LISTING_MAX_AGE_DAYS")
+    if type(age) is not int or not 30 <= age <= 730:
+        raise ConfigError("CENTRE_LISTING_MAX_AGE_DAYS must be a whole number of days, 30 to 730.")
     _validate_receipt_timing(config)
     problem = alerts.config_problem(config)
     if problem:

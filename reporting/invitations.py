@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import accounts, audit, credentials, crypto, keys, roles
+from . import accounts, audit, centres, credentials, crypto, keys, roles
 from .auth import sessions, totp
 from .models import Invitation, User
 
@@ -68,11 +68,29 @@ def _issue(db: Session, user: User, *, invited_by: User, now: dt.datetime) -> Is
 
 
 def invite(
-    db: Session, *, email: str, name: str, role: str, invited_by: User, now: dt.datetime
+    db: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    invited_by: User,
+    now: dt.datetime,
+    centre_id: int | None = None,
+    centre_lead: bool = False,
 ) -> IssuedInvitation:
-    """Create an account with no password yet, and a link to set one up."""
+    """Create an account with no password yet, and a link to set one up.
+
+    A ``centre`` account belongs to exactly one centre (``centre_id``, which must exist) and
+    may be its lead; any other role belongs to none (ValueError otherwise).
+    """
     if role not in roles.ALL:
         raise ValueError(f"unknown role {role!r}")
+    if role == roles.CENTRE:
+        if centre_id is None:
+            raise ValueError("a centre account needs its centre")
+        centres.get_centre(db, centre_id)  # CentreNotFound if it does not exist
+    elif centre_id is not None or centre_lead:
+        raise ValueError(f"a {role} account belongs to no centre")
     email = credentials.normalise_email(email)
     if db.scalar(select(User.id).where(User.email == email)) is not None:
         raise credentials.AccountExists(email)
@@ -84,11 +102,16 @@ def invite(
         failed_sign_ins=0,
         locked=False,
         disabled=False,
+        centre_id=centre_id,
+        centre_lead=centre_lead,
     )
     db.add(user)
     db.flush()
     issued = _issue(db, user, invited_by=invited_by, now=now)
-    audit.record(db, "invited", actor_id=invited_by.id, subject=f"user:{user.id}", role=role)
+    in_centre = {"centre": centre_id, "centre_lead": centre_lead} if centre_id else {}
+    audit.record(
+        db, "invited", actor_id=invited_by.id, subject=f"user:{user.id}", role=role, **in_centre
+    )
     return issued
 
 

@@ -8,6 +8,7 @@ carrying a CSRF token the same client was given, so that access control, not CSR
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from dataclasses import dataclass
@@ -21,10 +22,10 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Rule
 
-from reporting import access
+from reporting import access, centres
 from reporting.db import database
 from reporting.journey.questions import PAGES
-from reporting.models import AuditEntry, Report
+from reporting.models import AuditEntry, Report, User
 
 from .helpers import Reporter, full_answers
 from .staff import StaffUser, client_for, create_user, signed_in_client
@@ -91,6 +92,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "journey.exit_page": PUBLIC,
     "journey.privacy": PUBLIC,
     "journey.support": PUBLIC,
+    "journey.find_centre": PUBLIC,
     # Check for replies: anyone may try a receipt; the session cookie, not a role, opens a report.
     "replies.check": PUBLIC,
     "replies.report": PUBLIC,
@@ -129,6 +131,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "admin.grant": ADMIN_ONLY,
     "admin.revoke": ADMIN_ONLY,
     "admin.reinvite": ADMIN_ONLY,
+    "admin.centres_list": ADMIN_ONLY,
+    "admin.new_centre": ADMIN_ONLY,
+    "admin.centre": ADMIN_ONLY,
     # The review workspace: the list is clear columns only; everything else opens a report.
     "review.reports": CASEWORK,
     # Clear columns only: the reference typed, and an officer's own seen mark.
@@ -170,6 +175,7 @@ class World:
     app: Flask
     reference: str  # a report sent through the journey, its answers carrying MARKER
     target_id: int  # an officer nobody signs in as: the subject of the admin buttons
+    centre_id: int  # a reporting centre, listed
     users: dict[str, StaffUser]  # by visitor
 
 
@@ -193,7 +199,32 @@ def world(app: Flask, team: Any) -> World:
         CENTRE: create_user(app, "centre"),
     }
     target = create_user(app, "officer", name="Tara Target")
-    return World(app, send_report(app), target.id, users)
+    return World(app, send_report(app), target.id, add_centre(app, users[ADMIN].id), users)
+
+
+def add_centre(app: Flask, admin_id: int) -> int:
+    details = centres.CentreDetails(
+        name="Matrix Centre",
+        kind="charity",
+        districts=("corby",),
+        address="1 High Street",
+        opening_times="",
+        phone="",
+        email="",
+        website="",
+        languages="",
+        accessibility="",
+        help_offered="",
+        listed=True,
+        listing_checked_on=dt.date.today(),
+        accredited_on=None,
+    )
+    with database(app).session() as db:
+        admin = db.get(User, admin_id)
+        assert admin is not None
+        centre = centres.create_centre(db, details, actor=admin, today=dt.date.today())
+        db.commit()
+        return centre.id
 
 
 def samples(world: World) -> dict[str, Any]:
@@ -202,6 +233,7 @@ def samples(world: World) -> dict[str, Any]:
         "slug": PAGES[1].slug,  # a journey page
         "reference": world.reference,  # an existing report
         "user_id": world.target_id,  # an existing account
+        "centre_id": world.centre_id,  # an existing reporting centre
         "token": UNKNOWN_TOKEN,  # well-formed, unknown
         "filename": "css/app.css",  # a real static file
     }

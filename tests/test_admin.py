@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 import pytest
 from sqlalchemy import func, select, update
 
-from reporting import crypto, reports
+from reporting import centres, crypto, reports
 from reporting.db import database
 from reporting.models import AuditEntry, Grant, Report, StaffSession, User
 
@@ -23,13 +24,17 @@ from .staff import (
     signed_in_client,
 )
 
-# One path per admin endpoint, with user id 2 (an officer in these tests) where one is needed.
+# One path per admin endpoint, with user id 2 (an officer in these tests) where one is needed,
+# and centre id 1.
 ADMIN_GET = [
     "/staff/admin/",
     "/staff/admin/invite",
     "/staff/admin/accounts/2",
     "/staff/admin/access",
     "/staff/admin/audit",
+    "/staff/admin/centres",
+    "/staff/admin/centres/new",
+    "/staff/admin/centres/1",
 ]
 ADMIN_POST = [
     "/staff/admin/invite",
@@ -41,6 +46,8 @@ ADMIN_POST = [
     "/staff/admin/accounts/2/grant",
     "/staff/admin/accounts/2/revoke",
     "/staff/admin/accounts/2/invite-again",
+    "/staff/admin/centres/new",
+    "/staff/admin/centres/1",
 ]
 
 
@@ -54,6 +61,20 @@ def officer(app, admin) -> StaffUser:
     user = create_user(app, "officer", name="Olu Officer")
     assert user.id == 2
     return user
+
+
+@pytest.fixture
+def centre(app, admin) -> int:
+    """Reporting centre 1, which the centre paths above name."""
+    details = centres.CentreDetails(
+        "Centre One", "charity", ("corby",), *[""] * 8, False, None, None
+    )
+    with database(app).session() as db:
+        actor = db.get(User, admin.id)
+        made = centres.create_centre(db, details, actor=actor, today=dt.date.today())
+        db.commit()
+        assert made.id == 1
+        return made.id
 
 
 @pytest.fixture
@@ -99,7 +120,7 @@ def test_every_admin_endpoint_is_listed_here(app) -> None:
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):
-            path = rule.rule.replace("<int:user_id>", "2")
+            path = rule.rule.replace("<int:user_id>", "2").replace("<int:centre_id>", "1")
             routes |= {(method, path) for method in rule.methods & {"GET", "POST"}}
     assert routes == {("GET", p) for p in ADMIN_GET} | {("POST", p) for p in ADMIN_POST}
 
@@ -131,7 +152,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, officer) -> None:
         assert response.location.endswith("/staff/sign-in")
 
 
-def test_every_admin_post_without_csrf_token_is_refused(app, officer, admin_client) -> None:
+def test_every_admin_post_without_csrf_token_is_refused(app, officer, centre, admin_client) -> None:
     for path in ADMIN_POST:
         response = admin_client.post(path, data={"role": "analyst", "email": "x@example.org"})
         assert response.status_code == 400, path
@@ -139,7 +160,7 @@ def test_every_admin_post_without_csrf_token_is_refused(app, officer, admin_clie
     assert get_user(app, officer.id).role == "officer"
 
 
-def test_admin_pages_have_no_inline_script_or_style(app, officer, admin_client) -> None:
+def test_admin_pages_have_no_inline_script_or_style(app, officer, centre, admin_client) -> None:
     for path in ADMIN_GET:
         response = admin_client.get(path)
         assert response.status_code == 200, path

@@ -1,4 +1,5 @@
-"""The administrator area (accounts, invitations, grants, audit log) and invitation links.
+"""The administrator area (accounts, invitations, grants, audit log, reporting centres) and
+invitation links.
 
 Two blueprints, each with its rule:
 
@@ -19,4 +20,4 @@ invitation_bp = Blueprint("invitation", __name__, url_prefix="/staff/invitation"
 access.allow_public(invitation_bp)
 
 # The view modules register their routes on the blueprints when imported.
-from . import account, audit_log, invitation, pages, views  # noqa: E402, F401
+from . import account, audit_log, centres, invitation, pages, views  # noqa: E402, F401

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovTextInput
 from wtforms import RadioField, SelectField, StringField
@@ -75,6 +75,41 @@ class InviteForm(Form):
         ],
     )
     role = role_field("Role")
+    # Reporting centre staff only: which centre, and whether they lead it. The choices are the
+    # centres there are, set by the view.
+    centre = SelectField(
+        "Their reporting centre",
+        widget=GovSelect(),
+        choices=[],
+        validate_choice=False,
+        validators=[Length(max=12)],
+    )
+    centre_lead = RadioField(
+        "Do they lead the centre?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes, they are its lead"), ("no", "No")],
+        validate_choice=False,
+    )
+
+    def validate_centre(self, field: SelectField) -> None:
+        known = {str(choice[0]) for choice in cast(list[tuple[str, str]], field.choices)}
+        known.discard("")
+        if self.role.data == "centre" and field.data not in known:
+            raise ValidationError("Select the reporting centre they work for")
+        if self.role.data != "centre" and field.data:
+            raise ValidationError(
+                "Only reporting centre staff belong to a centre: choose no centre, or the role "
+                "Reporting centre"
+            )
+
+    def validate_centre_lead(self, field: RadioField) -> None:
+        if self.role.data == "centre" and field.data not in ("yes", "no"):
+            raise ValidationError("Select yes if they lead the centre")
+        if self.role.data != "centre" and field.data == "yes":
+            raise ValidationError("Only reporting centre staff can lead a centre")
+
+    def centre_id(self) -> int | None:
+        return int(self.centre.data) if self.role.data == "centre" and self.centre.data else None
 
 
 class RoleForm(Form):

@@ -8,6 +8,8 @@ from flask import make_response, render_template, url_for
 from werkzeug.wrappers import Response
 
 from .. import accounts, invitations
+from ..db import get_session
+from ..models import Centre, User
 from . import bp
 from .forms import ROLE_NAMES
 
@@ -25,7 +27,18 @@ def _names() -> dict[str, Any]:
         "role_names": ROLE_NAMES,
         "status_tags": STATUS_TAGS,
         "account_status": accounts.account_status,
+        "centre_label": centre_label,
     }
+
+
+def centre_label(user: User) -> str:
+    """A centre account's centre, and "lead" if it leads it; empty for anyone else."""
+    if user.centre_id is None:
+        return ""
+    centre = get_session().get(Centre, user.centre_id)  # the session's identity map caches it
+    if centre is None:
+        return ""
+    return f"{centre.name}, lead" if user.centre_lead else centre.name
 
 
 def invitation_page(issued: invitations.IssuedInvitation, *, again: bool) -> Response:

@@ -14,6 +14,7 @@ RULES = (
     accounts.OwnAccount,
     accounts.LastAdmin,
     accounts.LastKeyHolder,
+    accounts.CentreByInvitation,
     keys.NoTeamKeyHeld,
     keys.CannotHoldTeamKey,
     invitations.InvitationNotValid,
@@ -36,6 +37,11 @@ def refusal(error: Exception, user: User) -> str:
         return (
             f"{user.name} is the only active person who holds the team key. Grant it to someone "
             "else first: otherwise only the recovery code could open reports"
+        )
+    if isinstance(error, accounts.CentreByInvitation):
+        return (
+            "An existing account cannot become a reporting centre's: centre staff are invited "
+            "with their centre, from Invite someone"
         )
     if isinstance(error, keys.NoTeamKeyHeld):
         return (

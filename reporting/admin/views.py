@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import make_response, render_template
 from werkzeug.wrappers import Response
 
-from .. import access, accounts, credentials, govuk, grants, invitations, keys
+from .. import access, accounts, centres, credentials, govuk, grants, invitations, keys
 from ..auth.forms import entered
 from ..clock import utcnow
 from ..db import get_session
@@ -33,9 +33,12 @@ def accounts_list() -> str:
 
 @bp.route("/invite", methods=["GET", "POST"])
 def invite() -> Response:
+    db = get_session()
     form = InviteForm()
+    form.centre.choices = [("", "Not a reporting centre")] + [
+        (str(centre.id), centre.name) for centre in centres.all_centres(db)
+    ]
     if form.validate_on_submit():
-        db = get_session()
         try:
             issued = invitations.invite(
                 db,
@@ -44,7 +47,11 @@ def invite() -> Response:
                 role=entered(form.role),
                 invited_by=access.signed_in_staff().user,
                 now=utcnow(),
+                centre_id=form.centre_id(),
+                centre_lead=form.role.data == "centre" and form.centre_lead.data == "yes",
             )
+        except centres.CentreNotFound:
+            form.centre.errors = ["Select the reporting centre they work for"]
         except credentials.AccountExists:
             form.email.errors = [
                 "There is already an account with this email address. To let its owner set a "

@@ -10,4 +10,13 @@ bp = Blueprint("journey", __name__)
 access.allow_public(bp)
 
 # The view modules register their routes on ``bp`` when imported.
-from . import check, errors, info, keepalive, question_page, receipt, start  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    centres,
+    check,
+    errors,
+    info,
+    keepalive,
+    question_page,
+    receipt,
+    start,
+)

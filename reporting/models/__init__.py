@@ -4,13 +4,15 @@ than a day for anything a reporter did.
 
 Importing this package registers every table on ``Base.metadata``: staff.py holds the people
 and keys, reports.py what reporters send, triage.py each officer's place in the list,
-updates.py what reporters add through the receipt, alerts.py a reporter's address for alerts.
+updates.py what reporters add through the receipt, alerts.py a reporter's address for alerts,
+centres.py the third-party reporting centres.
 """
 
 from __future__ import annotations
 
 from .alerts import AlertAddress
 from .base import Base
+from .centres import Centre, CentreDistrict
 from .reports import (
     Draft,
     Message,
@@ -40,6 +42,8 @@ __all__ = [
     "AlertAddress",
     "AuditEntry",
     "Base",
+    "Centre",
+    "CentreDistrict",
     "ConsentChange",
     "Draft",
     "Grant",

@@ -98,6 +98,9 @@ class User(Base):
     created_on: Mapped[dt.date] = mapped_column(Date)
     # Bumped by "sign out everywhere", a password change and an admin ending sessions.
     sessions_revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Role "centre" only: the one centre the account belongs to, and whether it leads it.
+    centre_id: Mapped[int | None] = mapped_column(ForeignKey("centres.id"), index=True)
+    centre_lead: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SignInThrottle(Base):
