@@ -6,45 +6,34 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 
 from reporting import config, drafts, reports
 from reporting.db import database
 from tests import helpers
+from tests.test_alerts import SmtpServer
 
 ADDRESS = "sam.alerts@qvmail.example"
 
 
-class Mailbox:
-    def __init__(self) -> None:
-        self.recipients: list[list[str]] = []
-
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
-
-
 @pytest.fixture
-def mailbox(live_server: Any) -> Iterator[Mailbox]:
+def mailbox(live_server: Any) -> Iterator[SmtpServer]:
     """A real SMTP server on a free local port, and the live app's alerts pointed at it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
+    server = SmtpServer()
+    server.start()
     live_server.app.config.update(
-        SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_SECURITY="none", SMTP_FROM="m@example.net"
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=server.port,
+        SMTP_SECURITY="none",
+        SMTP_FROM="m@example.net",
     )
-    yield box
-    controller.stop()
+    yield server
+    server.stop()
 
 
 def send_report(app: Flask) -> tuple[str, str]:
@@ -143,7 +132,7 @@ def stop(page: Any, audit: Audit) -> None:
 
 
 @pytest.mark.browser
-def test_alerts_with_javascript_off(new_page: Any, live_server: Any, mailbox: Mailbox) -> None:
+def test_alerts_with_javascript_off(new_page: Any, live_server: Any, mailbox: SmtpServer) -> None:
     page = new_page(java_script_enabled=False)
     runner = new_page()
     runner.route("**/*.js", lambda route: route.abort())
@@ -155,11 +144,11 @@ def test_alerts_with_javascript_off(new_page: Any, live_server: Any, mailbox: Ma
 
 
 @pytest.mark.browser
-def test_alerts_with_javascript_on(new_page: Any, live_server: Any, mailbox: Mailbox) -> None:
+def test_alerts_with_javascript_on(new_page: Any, live_server: Any, mailbox: SmtpServer) -> None:
     page = new_page()
     audit = Audit(page, live_server.url)
     the_alerts(page, live_server, audit)
     stop(page, audit)
     assert len(audit.audited) == 6
     assert not audit.violations, "\n".join(audit.violations)
-    assert mailbox.recipients == []  # giving and stopping an address sends nothing
+    assert mailbox.received == []  # giving and stopping an address sends nothing
