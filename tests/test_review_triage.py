@@ -23,6 +23,7 @@ from reporting.review.find import NotAReference, parse_reference
 from .helpers import HttpsClient, Reporter, counting, csrf_token, full_answers, send_report
 from .review import TODAY, insert_reports, reference_for, references_on, report_row
 from .staff import StaffUser, create_user, signed_in_client
+from .test_review_markers import items_on, markers_in
 
 NEW = "New since you last looked"
 MARKERS = {
@@ -45,17 +46,6 @@ def officer(app: Flask, team) -> StaffUser:
 @pytest.fixture
 def officer_client(app: Flask, officer: StaffUser) -> HttpsClient:
     return signed_in_client(app, officer)
-
-
-def items_on(html: str) -> dict[str, str]:
-    main = html[html.index("<main") : html.index("</main>")]
-    items = re.findall(r'<li class="govuk-task-list__item.*?</li>', main, re.S)
-    return {references_on(item)[0]: item for item in items}
-
-
-def markers_in(item: str) -> list[str]:
-    hint = item[item.index("govuk-task-list__hint") : item.index("govuk-task-list__status")]
-    return re.findall(r'<strong class="govuk-tag govuk-tag--\w+">([^<]+)</strong>', hint)
 
 
 def markers_on(client: Any, query: str = "") -> dict[str, list[str]]:
